@@ -1,0 +1,3 @@
+"""erpai: a self-hosted AI module for business applications."""
+
+__version__ = "0.1.0"

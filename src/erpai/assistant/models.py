@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from erpai.db import AggregateRoot, Base, utcnow
+
+
+class AssistantConversation(AggregateRoot, Base):
+    """A private conversation between a user and a model (domain.md §1.9)."""
+
+    __tablename__ = "assistant_conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("ai_models.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(256))
+    is_active: Mapped[bool] = mapped_column(default=False)
+    creation_time_utc: Mapped[datetime] = mapped_column(default=utcnow)
+    page_context_json: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class AssistantMessage(Base):
+    """The reference leaves message storage open; erpai keeps them in its own table."""
+
+    __tablename__ = "assistant_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("assistant_conversations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    sources_json: Mapped[str | None] = mapped_column(Text)
+    creation_time_utc: Mapped[datetime] = mapped_column(default=utcnow)

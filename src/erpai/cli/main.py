@@ -1,0 +1,49 @@
+"""The ``erpai`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from erpai.cli.output import handle_errors
+from erpai.cli.users import token_app, user_app
+
+app = typer.Typer(help="erpai: self-hosted AI models for your business.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version."""
+    from erpai.config import get_settings
+    from erpai.migrate import upgrade
+
+    upgrade()
+    typer.echo(f"database is up to date ({_safe_url(get_settings().resolved_database_url)})")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option(None, help="Bind address (default ERPAI_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default ERPAI_PORT or 8000)."),
+) -> None:
+    """Serve the REST API (and docs at /docs)."""
+    import uvicorn
+
+    from erpai.config import get_settings
+
+    settings = get_settings()
+    uvicorn.run("erpai.api:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+
+
+if __name__ == "__main__":
+    app()

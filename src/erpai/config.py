@@ -1,0 +1,40 @@
+"""Process-wide settings, read from the environment (prefix ``ERPAI_``) and ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ERPAI_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Where the SQLite file and the key file live.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite under data_dir.")
+    secret_key: str = Field(default="", description="Fernet key for provider secrets; empty: a key file.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    chat_context_depth: int = Field(default=100, ge=1, le=1000, description="ai.chat.context_depth")
+    default_page_size: int = 50
+    max_page_size: int = 500
+    job_poll_seconds: float = 0.5
+    compile_heartbeat_seconds: float = 5.0
+    compile_stale_seconds: float = 60.0
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'erpai.db').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

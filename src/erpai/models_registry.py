@@ -1,0 +1,27 @@
+"""Imports every ORM module so that ``Base.metadata`` is complete (Alembic, tests)."""
+
+from erpai.ai_models import models as ai_models
+from erpai.assistant import models as assistant
+from erpai.audit import models as audit
+from erpai.chat import models as chat
+from erpai.compilations import models as compilations
+from erpai.db import Base
+from erpai.notifications import models as notifications
+from erpai.providers import models as providers
+from erpai.qas import models as qas
+from erpai.training import models as training
+from erpai.users import models as users
+
+__all__ = [
+    "Base",
+    "ai_models",
+    "assistant",
+    "audit",
+    "chat",
+    "compilations",
+    "notifications",
+    "providers",
+    "qas",
+    "training",
+    "users",
+]

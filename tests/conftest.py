@@ -1,0 +1,113 @@
+"""Test fixtures: every DB test runs on SQLite and, when ERPAI_TEST_PG_URL is set, on PostgreSQL.
+
+Each test gets a session inside an outer transaction that is rolled back afterwards; the
+services' own commits only release savepoints. ``committed_engine`` is for tests whose work
+runs in other sessions (background jobs): it truncates every table afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+
+_DATA_DIR = tempfile.mkdtemp(prefix="erpai-test-")
+os.environ["ERPAI_DATA_DIR"] = _DATA_DIR
+os.environ.setdefault("ERPAI_SECRET_KEY", "")
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from erpai.api import create_app  # noqa: E402
+from erpai.db import get_session, make_engine  # noqa: E402
+from erpai.migrate import upgrade  # noqa: E402
+from erpai.models_registry import Base  # noqa: E402
+from erpai.users.models import User  # noqa: E402
+from erpai.users.schemas import UserCreate  # noqa: E402
+from erpai.users.service import create_token, create_user  # noqa: E402
+
+PG_URL = os.environ.get("ERPAI_TEST_PG_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+def _create_pg_database() -> tuple[str, str]:
+    name = f"erpai_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='erpai-db-')}/test.db"
+        eng = make_engine(url)
+        upgrade(url)
+        yield eng
+        eng.dispose()
+        return
+    name, url = _create_pg_database()
+    eng = make_engine(url)
+    upgrade(url)
+    yield eng
+    eng.dispose()
+    _drop_pg_database(name)
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def committed_engine(engine: Engine) -> Iterator[Engine]:
+    """For work done by other sessions (jobs, threads): real commits, every table emptied afterwards."""
+    yield engine
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(db: Session) -> Iterator[TestClient]:
+    app = create_app()
+    app.dependency_overrides[get_session] = lambda: db
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def make_user(db: Session, login: str, *, admin: bool = False) -> tuple[User, dict[str, str]]:
+    user = create_user(db, data=UserCreate(login=login, name=login.title(), is_admin=admin), actor_id=None)
+    _, token = create_token(db, user_id=user.id)
+    return user, {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin(db: Session) -> tuple[User, dict[str, str]]:
+    return make_user(db, "admin", admin=True)
+
+
+@pytest.fixture
+def member(db: Session) -> tuple[User, dict[str, str]]:
+    return make_user(db, "jane")
