@@ -91,7 +91,7 @@ def committed_engine(engine: Engine) -> Iterator[Engine]:
 
 @pytest.fixture
 def client(db: Session) -> Iterator[TestClient]:
-    app = create_app()
+    app = create_app(startup_tasks=False)
     app.dependency_overrides[get_session] = lambda: db
     with TestClient(app) as test_client:
         yield test_client
@@ -111,3 +111,45 @@ def admin(db: Session) -> tuple[User, dict[str, str]]:
 @pytest.fixture
 def member(db: Session) -> tuple[User, dict[str, str]]:
     return make_user(db, "jane")
+
+
+@pytest.fixture
+def live_engine(committed_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Sessions opened anywhere (jobs, API requests, CLI) use the test database, with real commits.
+
+    Jobs run in an in-process worker; tests call ``wait_for_jobs()`` to let them finish.
+    """
+    from erpai import db as db_module
+    from erpai.jobs.queue import InProcessBackend, set_backend
+
+    monkeypatch.setattr(db_module, "get_engine", lambda url=None: committed_engine)
+    set_backend(InProcessBackend())
+    yield committed_engine
+    wait_for_jobs()
+    set_backend(None)
+
+
+def wait_for_jobs(timeout: float = 120.0) -> None:
+    from erpai.jobs.queue import get_backend
+
+    assert get_backend().wait_idle(timeout), "background jobs did not finish in time"
+
+
+@pytest.fixture
+def live_session(live_engine: Engine) -> Iterator[Session]:
+    """The test's own session. On SQLite its reads do not take the write lock (deferred BEGIN), so a
+    test that reads while jobs write cannot block them; call ``rollback()`` to see their commits."""
+    if live_engine.dialect.name != "sqlite":
+        with Session(live_engine, expire_on_commit=False) as session:
+            yield session
+        return
+    reader = make_engine(live_engine.url.render_as_string(hide_password=False), sqlite_begin="BEGIN")
+    with Session(reader, expire_on_commit=False) as session:
+        yield session
+    reader.dispose()
+
+
+@pytest.fixture
+def live_client(live_engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(startup_tasks=False)) as test_client:
+        yield test_client

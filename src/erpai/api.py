@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +13,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from erpai import __version__
+from erpai.ai_models.router import router as models_router
+from erpai.answering.router import router as ask_router
+from erpai.assistant.router import router as assistant_router
+from erpai.audit.router import router as audit_router
+from erpai.chat.router import router as chat_router
+from erpai.compilations.router import router as compilations_router
 from erpai.errors import DomainError
+from erpai.notifications.router import router as notifications_router
+from erpai.providers.router import router as providers_router
+from erpai.qas.router import router as qas_router
+from erpai.training.router import router as training_router
 from erpai.users.router import router as users_router
 
 log = logging.getLogger("erpai.api")
@@ -40,8 +52,16 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid input"}
     field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
-    body = {"detail": f"{field or 'input'}: {first['msg']}", "field": field or None, "errors": _plain(errors)}
+    detail = f"{field or 'input'}: {first['msg']}"
+    body = {"detail": detail, "field": field or None, "errors": _plain(_without_inputs(errors))}
     return JSONResponse(body, status_code=422)
+
+
+def _without_inputs(errors: object) -> object:
+    """Drops the rejected values: a "missing field" error carries the whole body, secrets included."""
+    if not isinstance(errors, list | tuple):
+        return errors
+    return [{k: v for k, v in e.items() if k != "input"} if isinstance(e, dict) else e for e in errors]
 
 
 def _plain(errors: object) -> object:
@@ -58,11 +78,48 @@ def api_router() -> APIRouter:
         return {"status": "ok", "version": __version__}
 
     router.include_router(users_router)
+    router.include_router(providers_router)
+    router.include_router(qas_router)
+    router.include_router(training_router)
+    router.include_router(models_router)
+    router.include_router(assistant_router)
+    router.include_router(notifications_router)
+    router.include_router(audit_router)
+    router.include_router(compilations_router)
+    router.include_router(ask_router)
+    router.include_router(chat_router)
     return router
 
 
-def create_app() -> FastAPI:
-    app = FastAPI(title="erpai", version=__version__, docs_url="/docs")
+def _startup() -> None:
+    """Fails compiles whose worker died while this process was down; starts the embedded PG worker."""
+    from erpai.compilations.service import recover_interrupted_compilations
+    from erpai.config import get_settings
+    from erpai.db import session_factory
+    from erpai.jobs.queue import InProcessBackend, get_backend
+
+    backend = get_backend()
+    with session_factory()() as session:
+        failed = recover_interrupted_compilations(session, lost_queue=isinstance(backend, InProcessBackend))
+    if failed:
+        log.warning("marked interrupted compilations as failed: %s", failed)
+    settings = get_settings()
+    if not isinstance(backend, InProcessBackend) and settings.embedded_worker:
+        from erpai.jobs.pg import start_embedded_worker
+
+        start_embedded_worker(settings.resolved_database_url)
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    _startup()
+    yield
+
+
+def create_app(*, startup_tasks: bool = True) -> FastAPI:
+    """``startup_tasks=False`` for tests that bind the app to their own session."""
+    lifespan = _lifespan if startup_tasks else None
+    app = FastAPI(title="erpai", version=__version__, docs_url="/docs", lifespan=lifespan)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +21,8 @@ class Settings(BaseSettings):
     chat_context_depth: int = Field(default=100, ge=1, le=1000, description="ai.chat.context_depth")
     default_page_size: int = 50
     max_page_size: int = 500
-    job_poll_seconds: float = 0.5
+    job_backend: Literal["auto", "inprocess", "procrastinate"] = "auto"
+    embedded_worker: bool = Field(default=True, description="Run a job worker inside 'erpai serve'.")
     compile_heartbeat_seconds: float = 5.0
     compile_stale_seconds: float = 60.0
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, String, Text, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, String, Text, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 
 from erpai.config import get_settings
@@ -42,8 +42,8 @@ class AggregateRoot:
     additional_data_json: Mapped[str | None] = mapped_column(Text)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declared_attr gets the class
-        return {"version_id_col": cls.object_version}  # type: ignore[attr-defined]
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.object_version}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -57,18 +57,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
-
-
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, sqlite_begin: str = "BEGIN IMMEDIATE") -> Engine:
+    """``BEGIN IMMEDIATE`` on SQLite: a transaction that reads and then writes would otherwise fail
+    at once (no busy wait) when another connection committed in between; writers queue instead."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(sqlite_begin))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

@@ -23,4 +23,10 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 
 def upgrade(url: str | None = None, connection: Connection | None = None) -> None:
-    command.upgrade(alembic_config(url, connection), "head")
+    """Migrates erpai's schema; on PostgreSQL also installs the job queue's (procrastinate) schema."""
+    target = url or get_settings().resolved_database_url
+    command.upgrade(alembic_config(target, connection), "head")
+    if target.startswith("postgresql"):
+        from erpai.jobs.pg import apply_schema
+
+        apply_schema(target)

@@ -34,7 +34,9 @@ class AIModel(AggregateRoot, Base):
     parent_model_id: Mapped[int | None] = mapped_column(
         ForeignKey("ai_models.id", ondelete="SET NULL"), index=True
     )
-    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("providers.id", ondelete="RESTRICT"), index=True
+    )
     virtual_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), unique=True
     )

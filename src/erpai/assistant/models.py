@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erpai.db import AggregateRoot, Base, utcnow
@@ -12,6 +12,17 @@ class AssistantConversation(AggregateRoot, Base):
     """A private conversation between a user and a model (domain.md §1.9)."""
 
     __tablename__ = "assistant_conversations"
+    __table_args__ = (
+        # At most one active conversation per (user, model); the service deactivates the old one first.
+        Index(
+            "uq_assistant_conversations_one_active",
+            "user_id",
+            "model_id",
+            unique=True,
+            sqlite_where=text("is_active = 1"),
+            postgresql_where=text("is_active"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -48,7 +48,9 @@ class ChatComment(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     # Mentions are stored as stable tokens "{@user:ID}"; the display name is rendered on read.
     text: Mapped[str] = mapped_column(Text)
-    reply_to_comment_id: Mapped[int | None] = mapped_column(ForeignKey("chat_comments.id", ondelete="SET NULL"))
+    reply_to_comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chat_comments.id", ondelete="SET NULL")
+    )
     is_system: Mapped[bool] = mapped_column(default=False)
     creation_time_utc: Mapped[datetime] = mapped_column(default=utcnow)
 

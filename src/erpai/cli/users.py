@@ -22,7 +22,11 @@ def create_user(
 ) -> None:
     """Create a user."""
     data = UserCreate(
-        login=login, name=name or login, email=email, is_admin=admin, user_type="virtual" if virtual else "internal"
+        login=login,
+        name=name or login,
+        email=email,
+        is_admin=admin,
+        user_type="virtual" if virtual else "internal",
     )
     with cli_session() as session:
         emit(UserRead.model_validate(service.create_user(session, data=data, actor_id=None)), as_json, [])
@@ -36,7 +40,11 @@ def list_users(as_json: bool = JsonOption) -> None:
 
     with cli_session() as session:
         rows, _ = service.list_users(session, params=PageParams(limit=10_000, offset=0))
-        emit([UserRead.model_validate(r) for r in rows], as_json, ["id", "login", "name", "user_type", "is_admin"])
+        emit(
+            [UserRead.model_validate(r) for r in rows],
+            as_json,
+            ["id", "login", "name", "user_type", "is_admin"],
+        )
 
 
 @token_app.command("create")

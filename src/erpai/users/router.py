@@ -43,7 +43,9 @@ def read_user(user_id: int, session: SessionDep, user: CurrentUser) -> UserRead:
 
 @router.patch("/{user_id}", response_model=UserRead)
 def update_user(user_id: int, data: UserUpdate, session: SessionDep, admin: AdminUser) -> UserRead:
-    return UserRead.model_validate(service.update_user(session, user_id=user_id, data=data, actor_id=admin.id))
+    return UserRead.model_validate(
+        service.update_user(session, user_id=user_id, data=data, actor_id=admin.id)
+    )
 
 
 def _own_or_admin(user_id: int, user: CurrentUser) -> None:

@@ -32,7 +32,9 @@ def find_user(session: Session, *, ref: str) -> User:
     return user
 
 
-def list_users(session: Session, *, params: PageParams, user_type: str | None = None) -> tuple[list[User], int]:
+def list_users(
+    session: Session, *, params: PageParams, user_type: str | None = None
+) -> tuple[list[User], int]:
     stmt = select(User).order_by(User.id)
     if user_type:
         stmt = stmt.where(User.user_type == TYPE_CODES[user_type])
@@ -70,7 +72,9 @@ def update_user(session: Session, *, user_id: int, data: UserUpdate, actor_id: i
             raise NotFound(f"model {changes['model_id']} does not exist", field="model_id")
     for key, value in changes.items():
         setattr(user, key, value)
-    record_change(session, user_id=actor_id, entity="user", entity_id=user.id, action="update", changes=changes)
+    record_change(
+        session, user_id=actor_id, entity="user", entity_id=user.id, action="update", changes=changes
+    )
     session.commit()
     return user
 

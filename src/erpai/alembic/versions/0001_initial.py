@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 21:42:12.978377
+Create Date: 2026-11-22 21:48:14.839830
 """
 
 from collections.abc import Sequence
@@ -238,6 +238,13 @@ def upgrade() -> None:
     with op.batch_alter_table("assistant_conversations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_assistant_conversations_model_id"), ["model_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_assistant_conversations_user_id"), ["user_id"], unique=False)
+        batch_op.create_index(
+            "uq_assistant_conversations_one_active",
+            ["user_id", "model_id"],
+            unique=True,
+            sqlite_where=sa.text("is_active = 1"),
+            postgresql_where=sa.text("is_active"),
+        )
 
     op.create_table(
         "chat_comments",
@@ -641,6 +648,11 @@ def downgrade() -> None:
 
     op.drop_table("chat_comments")
     with op.batch_alter_table("assistant_conversations", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_assistant_conversations_one_active",
+            sqlite_where=sa.text("is_active = 1"),
+            postgresql_where=sa.text("is_active"),
+        )
         batch_op.drop_index(batch_op.f("ix_assistant_conversations_user_id"))
         batch_op.drop_index(batch_op.f("ix_assistant_conversations_model_id"))
 

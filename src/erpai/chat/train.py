@@ -1,0 +1,155 @@
+"""Train AI: selected chat comments become a training conversation of the arbiter (domain.md §2.8)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from erpai.ai_models.models import AIModel
+from erpai.chat import mentions
+from erpai.chat.comments import user_names
+from erpai.chat.models import ChatComment, ChatGroup
+from erpai.chat.schemas import TrainRequest, TrainResult
+from erpai.chat.service import get_group, require_writer
+from erpai.errors import InvalidInput, NotFound
+from erpai.training.models import Origin, PreferencePair
+from erpai.training.schemas import NAME_MAX, MessageIn
+from erpai.training.service import add_conversation
+from erpai.users.models import User
+
+SYSTEM_USER = "System User"
+USER, ASSISTANT = "user", "assistant"
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str
+    name: str
+    contents: str
+    comment: ChatComment
+
+    @property
+    def time(self) -> datetime:
+        return self.comment.creation_time_utc
+
+
+def train_from_chat(session: Session, *, group_id: int, data: TrainRequest, actor: User) -> TrainResult:
+    """Validates the whole selection first; writes the conversation and its pairs in one transaction."""
+    require_writer(session, group_id=group_id, user=actor)
+    comments = _selected_comments(session, group_id=group_id, comment_ids=data.comment_ids)
+    arbiters = _arbiters_by_user(session, comments)
+    model = _target_model(session, arbiters=arbiters, model_id=data.model_id)
+    turns = _turns(session, comments=comments, arbiters=arbiters)
+    pairs = preference_pairs(turns)
+    group = get_group(session, group_id=group_id)
+    conversation = add_conversation(
+        session,
+        model_id=model.id,
+        messages=[
+            MessageIn(role=t.role, name=t.name[:NAME_MAX], content=t.contents, message_time_utc=t.time)
+            for t in turns
+        ],
+        origin=Origin.CHAT.value,
+        origin_object_type="chat_group",
+        origin_object_id=group_id,
+        notes=_summary(group, turns),
+        actor_id=actor.id,
+    )
+    session.add_all(PreferencePair(training_conversation_id=conversation.id, **pair) for pair in pairs)
+    session.commit()
+    return TrainResult(
+        training_conversation_id=conversation.id,
+        model_id=model.id,
+        message_count=len(turns),
+        preference_pair_count=len(pairs),
+    )
+
+
+def _selected_comments(session: Session, *, group_id: int, comment_ids: Sequence[int]) -> list[ChatComment]:
+    wanted = sorted(set(comment_ids))
+    found = {c.id: c for c in session.scalars(select(ChatComment).where(ChatComment.id.in_(wanted)))}
+    unknown = [i for i in wanted if i not in found]
+    if unknown:
+        raise NotFound(f"comment_ids: comments {unknown} do not exist", field="comment_ids")
+    foreign = [i for i in wanted if found[i].group_id != group_id]
+    if foreign:
+        raise InvalidInput(
+            f"comment_ids: comments {foreign} are not in chat group {group_id}", field="comment_ids"
+        )
+    return [found[i] for i in wanted]  # id order is time order
+
+
+def _arbiters_by_user(session: Session, comments: Sequence[ChatComment]) -> dict[int, AIModel]:
+    """Virtual user id -> model, for the authors of the selection that speak for a model."""
+    authors = {c.user_id for c in comments}
+    return {
+        m.virtual_user_id: m
+        for m in session.scalars(select(AIModel).where(AIModel.virtual_user_id.in_(authors)))
+        if m.virtual_user_id is not None
+    }
+
+
+def _target_model(session: Session, *, arbiters: dict[int, AIModel], model_id: int | None) -> AIModel:
+    if model_id is not None:
+        model = session.get(AIModel, model_id)
+        if model is None:
+            raise NotFound(f"model_id: model {model_id} does not exist", field="model_id")
+        return model
+    if not arbiters:
+        raise InvalidInput(
+            "model_id: the selection holds no AI answer; select an arbiter's comment or give model_id",
+            field="model_id",
+        )
+    if len(arbiters) > 1:
+        names = ", ".join(sorted(f"{m.name} (id {m.id})" for m in arbiters.values()))
+        raise InvalidInput(
+            f"model_id: the selection holds answers of several arbiters ({names}); choose one",
+            field="model_id",
+        )
+    return next(iter(arbiters.values()))
+
+
+def _turns(session: Session, *, comments: Sequence[ChatComment], arbiters: dict[int, AIModel]) -> list[Turn]:
+    users = user_names(session, {c.user_id for c in comments} | mentions.ids_in(c.text for c in comments))
+    names = {user_id: user.name for user_id, user in users.items()}
+    turns = []
+    for c in comments:
+        contents = mentions.render(c.text, names=names, prefix="")
+        if c.user_id in arbiters:
+            turns.append(Turn(ASSISTANT, arbiters[c.user_id].name, contents, c))
+        else:
+            name = SYSTEM_USER if c.is_system else users[c.user_id].name
+            turns.append(Turn(USER, name, contents, c))
+    return turns
+
+
+def preference_pairs(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """An AI answer followed by a person's comment: (question before it, rejected answer, the correction)."""
+    pairs = []
+    for index, turn in enumerate(turns):
+        if turn.role != ASSISTANT or index + 1 >= len(turns):
+            continue
+        correction = turns[index + 1]
+        if correction.role != USER or correction.comment.is_system:
+            continue
+        prompt = next(
+            (t.contents for t in reversed(turns[:index]) if t.role == USER and not t.comment.is_system),
+            None,
+        )
+        if prompt is not None:
+            pairs.append(
+                {"prompt": prompt, "rejected_answer": turn.contents, "corrected_answer": correction.contents}
+            )
+    return pairs
+
+
+def _summary(group: ChatGroup, turns: Sequence[Turn]) -> str:
+    first_question = next((t.contents for t in turns if t.role == USER), "")
+    short = first_question if len(first_question) <= 120 else first_question[:117] + "..."
+    people = sorted({t.name for t in turns if t.role == USER})
+    who = ", ".join(people) or "none"
+    return f"From chat group '{group.name}' ({len(turns)} comments; people: {who}): {short}"

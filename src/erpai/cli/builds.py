@@ -1,0 +1,174 @@
+"""``erpai compile``, ``erpai build …``, ``erpai ask`` and ``erpai worker``."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from erpai.ai_models.service import find_model
+from erpai.answering.service import answer_question
+from erpai.cli.output import JsonOption, cli_session, console, emit, fail, handle_errors, print_json
+from erpai.compilations import service
+from erpai.compilations.models import CompilationStatus
+from erpai.compilations.schemas import CompilationRead
+from erpai.config import get_settings
+from erpai.jobs.queue import InProcessBackend, enqueue, get_backend
+
+build_app = typer.Typer(help="Builds (compilations): list, show, activate / roll back.", no_args_is_help=True)
+
+
+def _acting_user_id(login: str | None) -> int:
+    from erpai.cli.acting import acting_user
+
+    with cli_session() as session:
+        return acting_user(session, login).id
+
+
+def _run_inline(compilation_id: int) -> None:
+    from erpai.compilations.jobs import run_compilation
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        job = bar.add_task("compiling", total=None)
+
+        def report(stage: str, done: int, total: int) -> None:
+            bar.update(job, description=stage, completed=done, total=total)
+
+        run_compilation(compilation_id=compilation_id, progress=report)
+
+
+def _wait_for(compilation_id: int, timeout: float) -> CompilationRead:
+    deadline = time.monotonic() + timeout
+    with console.status("compiling…"):
+        while True:
+            with cli_session() as session:
+                compilation = service.get_compilation(session, compilation_id=compilation_id)
+                if compilation.status not in service.ACTIVE_STATES or time.monotonic() > deadline:
+                    return CompilationRead.model_validate(compilation)
+            time.sleep(1.0)
+
+
+def compile_command(
+    model: str = typer.Argument(..., help="Model id or name."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait for the build and show its log."),
+    kind: str = typer.Option("retrieval", help="retrieval or fine-tune."),
+    as_user: str = typer.Option(
+        None, "--as", help="Acting user's login (default ERPAI_USER or the first admin)."
+    ),
+    timeout: float = typer.Option(3600.0, help="Seconds to wait at most."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Compile a model into a new build."""
+    user_id = _acting_user_id(as_user)
+    with cli_session() as session:
+        target = find_model(session, ref=model)
+        compilation = service.start_compilation(
+            session, model_id=target.id, user_id=user_id, kind=kind.replace("-", "_")
+        )
+    if not wait:
+        enqueue("compilations.run", compilation_id=compilation.id)
+        emit(CompilationRead.model_validate(compilation), as_json, [])
+        return
+    if isinstance(get_backend(), InProcessBackend):
+        _run_inline(compilation.id)
+    else:
+        enqueue("compilations.run", compilation_id=compilation.id)
+    result = _wait_for(compilation.id, timeout)
+    _report(result, as_json)
+
+
+def _report(result: CompilationRead, as_json: bool) -> None:
+    if as_json:
+        print_json(result)
+    else:
+        console.print(result.build_log or "", highlight=False, markup=False)
+        console.print(f"compilation {result.id}: {'succeeded' if result.is_successful else 'FAILED'}")
+    if result.status != CompilationStatus.COMPLETED.value:
+        raise fail(f"compilation {result.id} is still running; check it with 'erpai build show {result.id}'")
+    if not result.is_successful:
+        raise fail(result.error_message or "the compilation failed")
+
+
+@build_app.command("list")
+@handle_errors
+def list_builds(
+    model: str = typer.Argument(..., help="Model id or name."), as_json: bool = JsonOption
+) -> None:
+    """List a model's builds, newest first."""
+    from erpai.common import PageParams
+
+    with cli_session() as session:
+        target = find_model(session, ref=model)
+        rows, _ = service.list_compilations(
+            session, params=PageParams(limit=500, offset=0), model_id=target.id
+        )
+        items = [CompilationRead.model_validate(r) for r in rows]
+        active = target.conversational_compilation_id
+    if as_json:
+        print_json([{**i.model_dump(mode="json"), "active": i.id == active} for i in items])
+        return
+    columns = ["id", "kind", "status", "is_successful", "validation_score", "start_time_utc", "error_message"]
+    emit(items, False, columns)
+    console.print(f"active build: {active if active is not None else 'none'}")
+
+
+@build_app.command("show")
+@handle_errors
+def show_build(compilation_id: int, as_json: bool = JsonOption) -> None:
+    """Show one build with its log."""
+    with cli_session() as session:
+        emit(
+            CompilationRead.model_validate(service.get_compilation(session, compilation_id=compilation_id)),
+            as_json,
+            [],
+        )
+
+
+@build_app.command("activate")
+@handle_errors
+def activate_build(
+    compilation_id: int, as_user: str = typer.Option(None, "--as", help="Acting user's login.")
+) -> None:
+    """Make a successful build the one that answers (also rolls back to an earlier one)."""
+    user_id = _acting_user_id(as_user)
+    with cli_session() as session:
+        compilation = service.activate_compilation(session, compilation_id=compilation_id, actor_id=user_id)
+        typer.echo(f"build {compilation.id} now answers for model {compilation.model_id}")
+
+
+def ask_command(
+    model: str = typer.Argument(..., help="Model id or name."),
+    question: str = typer.Argument(..., help="The question."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Ask a model a question with its active build."""
+    with cli_session() as session:
+        target = find_model(session, ref=model)
+        result = answer_question(session, model_id=target.id, question=question, channel="cli")
+    if as_json:
+        print_json(result)
+        return
+    if result.compilation_id is None:
+        typer.echo(
+            f"model '{target.name}' has no active build yet: compile it with 'erpai compile {target.name}'"
+        )
+    else:
+        typer.echo(result.answer if result.answered else "I don't know.")
+        typer.echo(f"(confidence {result.confidence:.3f}, build {result.compilation_id})", err=True)
+
+
+def worker_command() -> None:
+    """Run the background job worker (PostgreSQL installs; SQLite runs jobs inside each process)."""
+    settings = get_settings()
+    if settings.is_sqlite:
+        raise fail("on SQLite, jobs run inside 'erpai serve' and the CLI; no separate worker is needed")
+    from erpai.jobs.pg import run_worker
+
+    with cli_session() as session:
+        failed = service.recover_interrupted_compilations(session)
+    if failed:
+        typer.echo(f"marked interrupted compilations as failed: {failed}")
+    typer.echo("worker started; Ctrl+C to stop")
+    run_worker(settings.resolved_database_url)

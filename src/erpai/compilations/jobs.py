@@ -1,0 +1,158 @@
+"""The compile job: takes a compilation id and opens its own session; a failure keeps the last good build."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from erpai.ai_models.models import AIModel
+from erpai.compilations.buildlog import activation_decision, format_build_log
+from erpai.compilations.models import Compilation, CompilationArtifact, CompilationAsset, CompilationStatus
+from erpai.compilations.pipeline import BuildResult, Progress, build_retrieval
+from erpai.compilations.service import _notify_completion, fail_compilation, worker_identity
+from erpai.compilations.snapshot import take_snapshot
+from erpai.config import get_settings
+from erpai.db import session_factory, utcnow
+from erpai.errors import DomainError
+from erpai.jobs.queue import task
+from erpai.learning.embedders import DEFAULT_EMBEDDER
+from erpai.providers.models import Provider
+
+log = logging.getLogger("erpai.compile")
+
+
+class Heartbeat:
+    """Stamps the compilation every few seconds from its own session, so a dead worker is detectable."""
+
+    def __init__(self, compilation_id: int) -> None:
+        self.compilation_id = compilation_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"compile-heartbeat-{compilation_id}", daemon=True
+        )
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        interval = get_settings().compile_heartbeat_seconds
+        while not self._stop.wait(interval):
+            with session_factory()() as session:
+                session.execute(
+                    update(Compilation)
+                    .where(Compilation.id == self.compilation_id)
+                    .values(heartbeat_time_utc=utcnow())
+                )
+                session.commit()
+
+
+def _claim(session: Session, compilation_id: int) -> bool:
+    """New → Running for exactly one worker, even if the job is delivered twice."""
+    claimed = session.execute(
+        update(Compilation)
+        .where(Compilation.id == compilation_id, Compilation.status == CompilationStatus.NEW.value)
+        .values(
+            status=CompilationStatus.RUNNING.value,
+            worker_id=worker_identity(),
+            heartbeat_time_utc=utcnow(),
+            object_version=Compilation.object_version + 1,
+        )
+    )
+    session.commit()
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+@task("compilations.run")
+def run_compilation(*, compilation_id: int, progress: Progress | None = None) -> None:
+    with session_factory()() as session:
+        if not _claim(session, compilation_id):
+            log.info("compilation %s was already claimed", compilation_id)
+            return
+        with Heartbeat(compilation_id):
+            try:
+                _compile(session, compilation_id, progress)
+            except Exception as exc:
+                session.rollback()
+                message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+                if not isinstance(exc, DomainError):
+                    log.exception("compilation %s failed", compilation_id)
+                compilation = session.get(Compilation, compilation_id)
+                if compilation is not None:
+                    fail_compilation(compilation, message)
+                    session.commit()
+
+
+def embedder_for(provider: Provider | None) -> str:
+    config = json.loads(provider.config_json or "{}") if provider else {}
+    name = config.get("embedder")
+    return name if isinstance(name, str) and name and name != "default" else DEFAULT_EMBEDDER
+
+
+def _compile(session: Session, compilation_id: int, progress: Progress | None) -> None:
+    compilation = session.get(Compilation, compilation_id)
+    assert compilation is not None
+    model = session.get(AIModel, compilation.model_id)
+    assert model is not None
+    provider = session.get(Provider, model.provider_id) if model.provider_id else None
+    inputs = take_snapshot(session, model=model)
+    # Committing after embedding keeps the new embeddings even if a later step fails, and frees the
+    # database for other writers while the head trains.
+    result = build_retrieval(
+        session,
+        inputs=inputs,
+        embedder_name=embedder_for(provider),
+        progress=progress,
+        on_embedded=session.commit,
+    )
+    _store(session, compilation, result)
+    activate, reason = activation_decision(session, model=model, compilation=compilation)
+    if activate:
+        model.conversational_compilation_id = compilation.id
+    compilation.build_log = format_build_log(compilation, model, result, reason)
+    compilation.status = CompilationStatus.COMPLETED.value
+    compilation.is_successful = True
+    compilation.completion_time_utc = utcnow()
+    _notify_completion(compilation)
+    session.commit()
+
+
+def _store(session: Session, compilation: Compilation, result: BuildResult) -> None:
+    content = result.artifact.to_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    session.add(
+        CompilationArtifact(
+            compilation_id=compilation.id, content=content, sha256=digest, size_bytes=len(content)
+        )
+    )
+    evaluation = result.evaluation
+    compilation.validation_score = evaluation.score
+    metrics = {
+        "in_scope_accuracy": evaluation.in_scope_accuracy,
+        "oos_rejection": evaluation.oos_rejection,
+        "validation_score": evaluation.score,
+        **result.counts,
+        **{k: round(v, 3) for k, v in result.timings.items()},
+    }
+    assets = {
+        "build_kind": "retrieval",
+        "embedder": result.artifact.embedder,
+        "threshold": f"{result.artifact.head.threshold:.6f}",
+        "calibration": json.dumps(result.calibration),
+        "metrics": json.dumps(metrics),
+        "artifact_sha256": digest,
+        "artifact_bytes": str(len(content)),
+        "newly_embedded": str(result.newly_embedded),
+    }
+    for key, value in assets.items():
+        session.add(CompilationAsset(compilation_id=compilation.id, asset_key=key, value=value))
+    session.flush()

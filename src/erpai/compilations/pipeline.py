@@ -1,0 +1,148 @@
+"""Compiling a snapshot into a retrieval build, and scoring a build on labelled questions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from erpai.compilations.artifact import BuildArtifact, RowSource
+from erpai.compilations.embedding_cache import embed_with_cache
+from erpai.compilations.snapshot import BuildInputs, Example
+from erpai.errors import InvalidInput
+from erpai.learning.embedders import get_embedder
+from erpai.learning.head import IntentHead
+
+Progress = Callable[[str, int, int], None]
+UNKNOWN_ANSWER = -2  # a validation answer that no training answer matches: counted, not calibrated on
+
+
+@dataclass
+class Miss:
+    question: str
+    expected: str | None
+    got: str | None
+    score: float
+
+
+@dataclass
+class Evaluation:
+    in_scope_total: int = 0
+    in_scope_correct: int = 0
+    oos_total: int = 0
+    oos_rejected: int = 0
+    misses: list[Miss] = field(default_factory=list)
+
+    @property
+    def in_scope_accuracy(self) -> float | None:
+        return self.in_scope_correct / self.in_scope_total if self.in_scope_total else None
+
+    @property
+    def oos_rejection(self) -> float | None:
+        return self.oos_rejected / self.oos_total if self.oos_total else None
+
+    @property
+    def score(self) -> float | None:
+        """The quality gate's figure: in-scope accuracy, averaged with OOS rejection when OOS rows exist."""
+        parts = [v for v in (self.in_scope_accuracy, self.oos_rejection) if v is not None]
+        return sum(parts) / len(parts) if parts else None
+
+
+@dataclass
+class BuildResult:
+    artifact: BuildArtifact
+    evaluation: Evaluation
+    calibration: dict[str, float]
+    timings: dict[str, float]
+    newly_embedded: int
+    counts: dict[str, int]
+
+
+def _labels(examples: Sequence[Example], answer_index: dict[str, int]) -> np.ndarray:
+    return np.array(
+        [answer_index.get(e.answer, UNKNOWN_ANSWER) if e.answer else -1 for e in examples], dtype=np.int64
+    )
+
+
+def build_retrieval(
+    session: Session,
+    *,
+    inputs: BuildInputs,
+    embedder_name: str,
+    progress: Progress | None = None,
+    on_embedded: Callable[[], None] | None = None,
+) -> BuildResult:
+    """``on_embedded`` runs once the embeddings are cached (the job commits there, releasing locks)."""
+    in_scope = inputs.in_scope
+    if not in_scope:
+        raise InvalidInput(
+            f"model '{inputs.model_name}' has nothing to learn from: add active training Q&As "
+            "or training conversations (to it or its children)",
+            field="qas",
+        )
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    embedder = get_embedder(embedder_name)
+    answers = list(dict.fromkeys(e.answer for e in in_scope))
+    answer_index = {a: i for i, a in enumerate(answers)}
+    held_out = inputs.validation + inputs.out_of_scope
+    texts = [e.text for e in in_scope] + [e.text for e in held_out]
+    report: Callable[[int, int], None] | None = (
+        (lambda d, t: progress("embedding", d, t)) if progress else None
+    )
+    vectors, fresh = embed_with_cache(session, embedder=embedder, texts=texts, progress=report)
+    timings["embed_seconds"] = time.perf_counter() - started
+    if on_embedded:
+        on_embedded()
+    x_train, x_held = vectors[: len(in_scope)], vectors[len(in_scope) :]
+
+    mark = time.perf_counter()
+    head = IntentHead.fit(x_train, _labels(in_scope, answer_index))
+    timings["fit_seconds"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    y_held = _labels(held_out, answer_index)
+    known = y_held != UNKNOWN_ANSWER
+    calibration = head.calibrate(x_held[known], y_held[known])
+    timings["calibrate_seconds"] = time.perf_counter() - mark
+
+    artifact = BuildArtifact(
+        embedder=embedder.name,
+        answers=answers,
+        rows=[RowSource(e.source_type, e.source_id, e.text) for e in in_scope],
+        system_messages=inputs.system_messages,
+        head=head,
+    )
+    n_val = len(inputs.validation)
+    evaluation = evaluate(artifact, inputs.validation, x_held[:n_val])
+    counts = {
+        "training_examples": len(in_scope),
+        "answers": len(answers),
+        "out_of_scope_examples": len(inputs.out_of_scope),
+        "validation_questions": n_val,
+        "from_qas": sum(1 for e in in_scope if e.source_type == "qa"),
+        "from_conversations": sum(1 for e in in_scope if e.source_type == "training_conversation"),
+    }
+    timings["total_seconds"] = time.perf_counter() - started
+    return BuildResult(artifact, evaluation, calibration, timings, fresh, counts)
+
+
+def evaluate(artifact: BuildArtifact, examples: Sequence[Example], vectors: np.ndarray) -> Evaluation:
+    result = Evaluation()
+    if not examples:
+        return result
+    for example, prediction in zip(examples, artifact.head.predict(vectors), strict=True):
+        got = artifact.answers[prediction.label] if prediction.accepted else None
+        if example.answer:
+            result.in_scope_total += 1
+            correct = got == example.answer
+            result.in_scope_correct += int(correct)
+        else:
+            result.oos_total += 1
+            correct = got is None
+            result.oos_rejected += int(correct)
+        if not correct:
+            result.misses.append(Miss(example.text, example.answer or None, got, prediction.confidence))
+    return result

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from erpai.auth import AdminUser, CurrentUser, SessionDep
+from erpai.common import Page, PageParams, page_params
+from erpai.compilations import service
+from erpai.compilations.schemas import AssetRead, CompilationRead, CompileRequest, HitRead
+from erpai.jobs.queue import enqueue
+
+router = APIRouter(tags=["compilations"])
+
+
+@router.post(
+    "/models/{model_id}/compile", response_model=CompilationRead, status_code=status.HTTP_202_ACCEPTED
+)
+def compile_model(
+    model_id: int, session: SessionDep, admin: AdminUser, data: CompileRequest | None = None
+) -> CompilationRead:
+    kind = (data or CompileRequest()).kind
+    compilation = service.start_compilation(session, model_id=model_id, user_id=admin.id, kind=kind)
+    enqueue("compilations.run", compilation_id=compilation.id)
+    return CompilationRead.model_validate(compilation)
+
+
+@router.get("/compilations", response_model=Page[CompilationRead])
+def list_compilations(
+    session: SessionDep,
+    _: CurrentUser,
+    params: Annotated[PageParams, Depends(page_params)],
+    model_id: int | None = Query(default=None),
+    successful: bool | None = Query(default=None),
+) -> Page[CompilationRead]:
+    rows, total = service.list_compilations(session, params=params, model_id=model_id, successful=successful)
+    return Page(items=[CompilationRead.model_validate(r) for r in rows], total=total, **params.model_dump())
+
+
+@router.get("/compilations/{compilation_id}", response_model=CompilationRead)
+def read_compilation(compilation_id: int, session: SessionDep, _: CurrentUser) -> CompilationRead:
+    return CompilationRead.model_validate(service.get_compilation(session, compilation_id=compilation_id))
+
+
+@router.get("/compilations/{compilation_id}/assets", response_model=list[AssetRead])
+def read_assets(compilation_id: int, session: SessionDep, _: CurrentUser) -> list[AssetRead]:
+    compilation = service.get_compilation(session, compilation_id=compilation_id)
+    return [AssetRead.model_validate(a) for a in compilation.assets]
+
+
+@router.post("/compilations/{compilation_id}/activate", response_model=CompilationRead)
+def activate(compilation_id: int, session: SessionDep, admin: AdminUser) -> CompilationRead:
+    compilation = service.activate_compilation(session, compilation_id=compilation_id, actor_id=admin.id)
+    return CompilationRead.model_validate(compilation)
+
+
+@router.get("/models/{model_id}/hits", response_model=Page[HitRead])
+def list_hits(
+    model_id: int,
+    session: SessionDep,
+    _: AdminUser,
+    params: Annotated[PageParams, Depends(page_params)],
+    answered: bool | None = Query(default=None),
+) -> Page[HitRead]:
+    rows, total = service.list_hits(session, model_id=model_id, params=params, answered=answered)
+    return Page(items=[HitRead.model_validate(r) for r in rows], total=total, **params.model_dump())

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from erpai.common import ORMModel
+
+
+class CompileRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["retrieval", "fine_tune"] = "retrieval"
+
+
+class CompilationRead(ORMModel):
+    id: int
+    model_id: int
+    user_id: int
+    kind: str
+    status: str = Field(description="N new, R running, C completed, D deleted")
+    is_successful: bool
+    start_time_utc: datetime
+    completion_time_utc: datetime | None
+    compiled_model_name: str | None
+    validation_score: float | None
+    error_message: str | None
+    build_log: str | None
+    object_version: int
+
+
+class AssetRead(ORMModel):
+    id: int
+    asset_key: str
+    value: str | None
+
+
+class HitRead(ORMModel):
+    id: int
+    model_id: int
+    compilation_id: int | None
+    user_id: int | None
+    channel: str
+    question: str
+    answer: str | None
+    answered: bool
+    score: float
+    source_type: str | None
+    source_id: int | None
+    time_utc: datetime

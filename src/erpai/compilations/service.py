@@ -1,0 +1,206 @@
+"""Compilations: start, inspect, activate / roll back, recover interrupted ones, hit history."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from erpai.ai_models.models import AIModel
+from erpai.ai_models.service import get_model
+from erpai.audit.service import record_change
+from erpai.common import PageParams, fetch_page
+from erpai.compilations.models import BuildKind, Compilation, CompilationStatus, ModelHit
+from erpai.config import get_settings
+from erpai.db import utcnow
+from erpai.errors import Conflict, InvalidInput, NotFound
+
+ACTIVE_STATES = (CompilationStatus.NEW.value, CompilationStatus.RUNNING.value)
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def get_compilation(session: Session, *, compilation_id: int) -> Compilation:
+    compilation = session.get(Compilation, compilation_id)
+    if compilation is None:
+        raise NotFound(f"compilation {compilation_id} does not exist", field="compilation_id")
+    return compilation
+
+
+def list_compilations(
+    session: Session, *, params: PageParams, model_id: int | None = None, successful: bool | None = None
+) -> tuple[list[Compilation], int]:
+    stmt = select(Compilation).order_by(Compilation.id.desc())
+    if model_id is not None:
+        stmt = stmt.where(Compilation.model_id == model_id)
+    if successful is not None:
+        stmt = stmt.where(Compilation.is_successful.is_(successful))
+    return fetch_page(session, stmt, params)
+
+
+def start_compilation(
+    session: Session, *, model_id: int, user_id: int, kind: str = "retrieval"
+) -> Compilation:
+    """Creates the New compilation (the caller enqueues the job after this commit)."""
+    model = get_model(session, model_id=model_id)
+    if kind not in {k.value for k in BuildKind}:
+        raise InvalidInput(f"unknown build kind '{kind}': use retrieval or fine_tune", field="kind")
+    if model.provider_id is None:
+        raise InvalidInput(
+            f"model '{model.name}' has no provider, so it cannot be compiled (it can serve as a child of "
+            "another model); set provider_id first",
+            field="provider_id",
+        )
+    _ensure_not_running(session, model)
+    _ensure_has_training_data(session, model)
+    compilation = Compilation(
+        model_id=model.id, user_id=user_id, kind=kind, status=CompilationStatus.NEW.value
+    )
+    session.add(compilation)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"model '{model.name}' is already being compiled", field="model_id") from None
+    record_change(session, user_id=user_id, entity="compilation", entity_id=compilation.id, action="create")
+    session.commit()
+    return compilation
+
+
+def _ensure_not_running(session: Session, model: AIModel) -> None:
+    running = session.scalar(
+        select(Compilation.id).where(Compilation.model_id == model.id, Compilation.status.in_(ACTIVE_STATES))
+    )
+    if running is not None:
+        raise Conflict(
+            f"model '{model.name}' is already being compiled (compilation {running}); wait for it to finish",
+            field="model_id",
+        )
+
+
+def _ensure_has_training_data(session: Session, model: AIModel) -> None:
+    from erpai.compilations.snapshot import take_snapshot
+
+    if not take_snapshot(session, model=model).in_scope:
+        raise InvalidInput(
+            f"model '{model.name}' has nothing to learn from: add active training Q&As with answers "
+            "or training conversations (to it or its children) before compiling",
+            field="qas",
+        )
+
+
+def activate_compilation(session: Session, *, compilation_id: int, actor_id: int | None) -> Compilation:
+    """Points the model's conversational build at a successful compilation (activate or roll back)."""
+    compilation = get_compilation(session, compilation_id=compilation_id)
+    if not compilation.is_successful or compilation.status != CompilationStatus.COMPLETED.value:
+        raise Conflict(
+            f"compilation {compilation_id} did not complete successfully, so it cannot answer",
+            field="compilation_id",
+        )
+    model = get_model(session, model_id=compilation.model_id)
+    previous = model.conversational_compilation_id
+    model.conversational_compilation_id = compilation.id
+    record_change(
+        session,
+        user_id=actor_id,
+        entity="model",
+        entity_id=model.id,
+        action="activate",
+        changes={"conversational_compilation_id": [previous, compilation.id]},
+    )
+    session.commit()
+    return compilation
+
+
+def recover_interrupted_compilations(session: Session, *, lost_queue: bool = False) -> list[int]:
+    """Marks compiles whose worker died as failed; the previous build stays active.
+
+    A Running compile is dead when its heartbeat is stale, or when its worker ran on this host and
+    that process is gone. ``lost_queue``: queued (New) compiles are lost too (the in-process queue
+    dies with its process).
+    """
+    stale_before = utcnow() - timedelta(seconds=get_settings().compile_stale_seconds)
+    failed: list[int] = []
+    for compilation in session.scalars(select(Compilation).where(Compilation.status.in_(ACTIVE_STATES))):
+        if _is_dead(compilation, stale_before, lost_queue):
+            fail_compilation(
+                compilation,
+                "the worker running this compile stopped (killed or crashed); "
+                "the previous build stays active",
+            )
+            failed.append(compilation.id)
+    session.commit()
+    return failed
+
+
+def _is_dead(compilation: Compilation, stale_before: object, lost_queue: bool) -> bool:
+    if compilation.status == CompilationStatus.NEW.value:
+        return lost_queue
+    if compilation.heartbeat_time_utc is None or compilation.heartbeat_time_utc < stale_before:  # type: ignore[operator]
+        return True
+    host, _, pid = (compilation.worker_id or "").rpartition(":")
+    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def fail_compilation(compilation: Compilation, message: str) -> None:
+    compilation.status = CompilationStatus.COMPLETED.value
+    compilation.is_successful = False
+    compilation.error_message = message
+    compilation.completion_time_utc = utcnow()
+    compilation.build_log = ((compilation.build_log or "") + f"\nFAILED: {message}\n").lstrip()
+    _notify_completion(compilation)
+
+
+def _notify_completion(compilation: Compilation) -> None:
+    from erpai.notifications.service import notify
+
+    session = Session.object_session(compilation)
+    assert session is not None
+    model = session.get(AIModel, compilation.model_id)
+    name = model.name if model else f"#{compilation.model_id}"
+    started = compilation.start_time_utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if compilation.is_successful:
+        title, text = (
+            "Compilation completed",
+            f"Compilation of model '{name}', with start time '{started}', completed successfully.",
+        )
+    else:
+        title = "Compilation failed"
+        text = (
+            f"Compilation of model '{name}', with start time '{started}', failed: {compilation.error_message}"
+        )
+    notify(
+        session,
+        user_id=compilation.user_id,
+        notification_class="NT_COMPILATION_COMPLETION",
+        title=title,
+        message=text,
+        data_object_type="compilation",
+        data_object_id=compilation.id,
+    )
+
+
+def list_hits(
+    session: Session, *, model_id: int, params: PageParams, answered: bool | None = None
+) -> tuple[list[ModelHit], int]:
+    get_model(session, model_id=model_id)
+    stmt = select(ModelHit).where(ModelHit.model_id == model_id).order_by(ModelHit.id.desc())
+    if answered is not None:
+        stmt = stmt.where(ModelHit.answered.is_(answered))
+    return fetch_page(session, stmt, params)

@@ -1,0 +1,100 @@
+"""What goes into a build, read once at the start of a compile (decisions.md "Compilation")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from erpai.ai_models.models import AIModel
+from erpai.ai_models.service import descendant_ids
+from erpai.qas.models import ModelQA, QAType
+from erpai.training.models import PreferencePair, TrainingConversation
+from erpai.training.service import snapshot_training_pairs
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    answer: str  # empty: an out-of-scope example ("should not be answered")
+    source_type: str  # "qa" | "training_conversation"
+    source_id: int
+
+
+@dataclass
+class BuildInputs:
+    model_id: int
+    model_name: str
+    system_messages: list[str]
+    training: list[Example] = field(default_factory=list)
+    validation: list[Example] = field(default_factory=list)
+
+    @property
+    def in_scope(self) -> list[Example]:
+        return [e for e in self.training if e.answer.strip()]
+
+    @property
+    def out_of_scope(self) -> list[Example]:
+        return [e for e in self.training if not e.answer.strip()]
+
+
+def system_message_chain(session: Session, *, model: AIModel) -> list[str]:
+    """Ancestors' system messages first (company-wide rules), the model's own last."""
+    chain: list[str] = []
+    seen: set[int] = set()
+    current: AIModel | None = model
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        if current.system_message and current.system_message.strip():
+            chain.insert(0, current.system_message.strip())
+        current = session.get(AIModel, current.parent_model_id) if current.parent_model_id else None
+    return chain
+
+
+def _qas(session: Session, model_ids: list[int], qa_type: QAType) -> list[Example]:
+    stmt = (
+        select(ModelQA.id, ModelQA.question, ModelQA.answer)
+        .where(ModelQA.model_id.in_(model_ids), ModelQA.qa_type == qa_type.value, ModelQA.is_active.is_(True))
+        .order_by(ModelQA.id)
+    )
+    return [Example(q.strip(), (a or "").strip(), "qa", i) for i, q, a in session.execute(stmt) if q.strip()]
+
+
+def _corrections(session: Session, model_ids: list[int]) -> dict[tuple[int, str, str], str]:
+    """(conversation, question, rejected answer) → the person's correction, from Train AI."""
+    stmt = (
+        select(PreferencePair)
+        .join(TrainingConversation, TrainingConversation.id == PreferencePair.training_conversation_id)
+        .where(TrainingConversation.model_id.in_(model_ids))
+    )
+    return {
+        (p.training_conversation_id, p.prompt.strip(), p.rejected_answer.strip()): p.corrected_answer.strip()
+        for p in session.scalars(stmt)
+    }
+
+
+def conversation_pairs(session: Session, *, model_ids: list[int]) -> list[Example]:
+    """Each user turn of the training conversations with the assistant reply that follows it.
+
+    Where a person corrected that reply (a Train AI preference pair), the correction is what is learnt.
+    """
+    corrections = _corrections(session, model_ids)
+    examples = []
+    for conversation_id, question, reply in snapshot_training_pairs(session, model_ids=model_ids):
+        text, answer = question.strip(), reply.strip()
+        answer = corrections.get((conversation_id, text, answer), answer)
+        if text:
+            examples.append(Example(text, answer, "training_conversation", conversation_id))
+    return examples
+
+
+def take_snapshot(session: Session, *, model: AIModel) -> BuildInputs:
+    model_ids = descendant_ids(session, model_id=model.id)
+    return BuildInputs(
+        model_id=model.id,
+        model_name=model.name,
+        system_messages=system_message_chain(session, model=model),
+        training=_qas(session, model_ids, QAType.TRAINING) + conversation_pairs(session, model_ids=model_ids),
+        validation=_qas(session, model_ids, QAType.VALIDATION),
+    )

@@ -1,0 +1,294 @@
+"""Intent head: maps a question embedding to one of k answers, or rejects it.
+
+Two modes, picked by :meth:`IntentHead.fit` from the amount of data:
+
+* ``"trained"`` (enough rows per class): an ensemble of cosine-softmax heads with
+  learned projections (see :mod:`erpai.learning._train`). The out-of-scope score is
+  the mean of the best class cosine and the best training-row cosine, both in the
+  learned space.
+* ``"raw"`` (tiny data, one class, or one row per class): 1-nearest-neighbour on the
+  frozen embeddings; the score is that neighbour's cosine.
+
+The score is mapped to ``confidence`` by a logistic curve (Platt scaling fitted on
+validation rows when there are enough, else stored defaults); ``accepted`` means
+``confidence >= threshold``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from erpai.learning._train import TrainConfig, cosine_scores, project, train_heads
+
+__all__ = ["DEFAULT_RAW_THRESHOLDS", "IntentHead", "Prediction", "TrainConfig"]
+
+#: Score thresholds used when there is no validation set, by mode. Trained: the
+#: value that rule ``oos_recall_floor=0.9`` picks on CLINC150 val.
+DEFAULT_TRAINED_THRESHOLD = 0.54
+#: Raw (nearest-neighbour cosine) thresholds per embedder: the median of the
+#: thresholds maximising (in-scope accuracy + OOS recall) / 2 over 200 simulated
+#: tiny companies from CLINC150 (20 intents, 1-3 questions each; OOS = oos_val and
+#: 20 other intents). "" is the fallback for unknown embedders.
+DEFAULT_RAW_THRESHOLDS: dict[str, float] = {
+    "": 0.40, "minilm-muse-char": 0.355, "muse-char": 0.375, "minilm-muse": 0.405, "muse": 0.46,
+    "minilm": 0.39, "e5-small": 0.87, "minilm-e5": 0.625, "char": 0.355,
+}
+DEFAULT_TEMPERATURE = 0.04
+_FORMAT = 1
+
+
+@dataclass
+class Prediction:
+    """One question's answer: best class, calibrated confidence, accept flag, neighbour row."""
+
+    label: int
+    confidence: float
+    accepted: bool
+    neighbour: int
+
+
+@dataclass
+class _Params:
+    center: float
+    temperature: float = DEFAULT_TEMPERATURE
+    threshold: float = 0.5
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = (1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0)))).astype(np.float32)
+    return out
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    out: np.ndarray = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    return out
+
+
+@dataclass
+class IntentHead:
+    """Fitted head. Build with :meth:`fit` or :meth:`from_bytes`."""
+
+    mode: str
+    labels: np.ndarray                      # (n,) int class of each training row
+    feats: np.ndarray                       # (n, f) float32 unit rows used for neighbours
+    k: int
+    W: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    C: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))
+    params: _Params = field(default_factory=lambda: _Params(DEFAULT_RAW_THRESHOLDS[""]))
+
+    # ------------------------------------------------------------------ fitting
+    @classmethod
+    def fit(cls, X: np.ndarray, y: np.ndarray, *, seed: int = 0, mode: str = "auto",
+            config: TrainConfig | None = None, embedder: str | None = None) -> IntentHead:
+        """Fit on unit rows ``X`` (n,d) with labels ``y`` in 0..k-1.
+
+        ``mode``: "auto" (trained when there are >= 400 rows and >= 4 per class on
+        average, else raw), "trained" or "raw". ``embedder`` picks the raw-mode
+        default threshold.
+        """
+        X = _unit_rows(X)
+        y = np.asarray(y, dtype=np.int64)
+        if X.ndim != 2 or len(X) != len(y) or len(y) == 0 or y.min() < 0:
+            raise ValueError("X must be (n,d) and y n labels in 0..k-1, n >= 1")
+        k = int(y.max()) + 1
+        if mode == "auto":
+            mode = "trained" if k >= 2 and len(y) >= max(400, 4 * k) else "raw"
+        if mode == "raw" or k < 2:
+            thr = DEFAULT_RAW_THRESHOLDS.get(embedder or "", DEFAULT_RAW_THRESHOLDS[""])
+            return cls("raw", y, X, k, params=_Params(thr))
+        if mode != "trained":
+            raise ValueError(f"unknown mode {mode!r}; use 'auto', 'trained' or 'raw'")
+        cfg = config or TrainConfig()
+        cfg = _small_data_config(cfg, len(y))
+        W, C = train_heads(X, y, k, cfg, seed=seed)
+        head = cls("trained", y, np.zeros((0, 0), np.float32), k, W=W, C=C,
+                   params=_Params(DEFAULT_TRAINED_THRESHOLD))
+        head.feats = head._features(X)
+        return head
+
+    @property
+    def heads(self) -> int:
+        return int(self.C.shape[0]) if self.mode == "trained" else 1
+
+    @property
+    def threshold(self) -> float:
+        return self.params.threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self.params.threshold = float(value)
+
+    # ----------------------------------------------------------------- scoring
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        """Rows in the space used for neighbours (unit norm)."""
+        if self.mode != "trained":
+            return _unit_rows(X)
+        H = project(_unit_rows(X), self.W, self.heads)          # (g,n,h)
+        flat = H.transpose(1, 0, 2).reshape(H.shape[1], -1)
+        return (flat / np.float32(np.sqrt(self.heads))).astype(np.float32)
+
+    def _scores(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(label, raw score, neighbour row) for each row of X."""
+        X = _unit_rows(np.atleast_2d(X))
+        F = self._features(X)
+        sims = F @ self.feats.T                                   # (m, n)
+        if self.mode == "trained":
+            H = project(X, self.W, self.heads)
+            S = cosine_scores(H, self.C).mean(axis=0)             # (m, k)
+            label = S.argmax(axis=1)
+            score = 0.5 * (S.max(axis=1) + sims.max(axis=1))
+        else:
+            best = sims.argmax(axis=1)
+            label = self.labels[best]
+            score = sims.max(axis=1)
+        same = self.labels[None, :] == label[:, None]
+        neighbour = np.where(same, sims, -np.inf).argmax(axis=1)
+        return label.astype(np.int64), score.astype(np.float32), neighbour.astype(np.int64)
+
+    def confidence(self, score: np.ndarray) -> np.ndarray:
+        """Map raw scores to calibrated confidences in [0,1]."""
+        p = self.params
+        return _sigmoid((np.asarray(score, dtype=np.float32) - p.center) / p.temperature)
+
+    def predict(self, X: np.ndarray) -> list[Prediction]:
+        if len(X) == 0:
+            return []
+        if len(X) <= 8:
+            with _one_blas_thread():
+                label, score, neighbour = self._scores(X)
+        else:
+            label, score, neighbour = self._scores(X)
+        conf = self.confidence(score)
+        thr = self.params.threshold
+        return [Prediction(int(lab), float(c), bool(c >= thr), int(nb))
+                for lab, c, nb in zip(label, conf, neighbour, strict=True)]
+
+    # ------------------------------------------------------------- calibration
+    def calibrate(self, X: np.ndarray, y: np.ndarray, *,
+                  oos_recall_floor: float = 0.9) -> dict[str, float]:
+        """Set threshold (and the logistic centre/temperature) from validation rows.
+
+        ``y``: class index, or -1 for out-of-scope. With >= 20 in-scope and >= 20
+        out-of-scope rows: the threshold keeps ``oos_recall_floor`` of the OOS rows
+        out (maximum in-scope accuracy subject to that recall). With fewer (>= 3 of
+        each): it maximises the mean of in-scope accuracy and OOS recall. With
+        in-scope rows only, the default is lowered so that <= 10 % of correctly
+        answered rows are rejected. Otherwise the defaults stay.
+        """
+        y = np.asarray(y, dtype=np.int64)
+        if len(y) == 0:
+            return self._report(float("nan"), 0)
+        label, score, _ = self._scores(X)
+        good = (y >= 0) & (label == y)
+        n_in, n_out = int((y >= 0).sum()), int((y < 0).sum())
+        raw = _choose_threshold(score, good, y >= 0, oos_recall_floor)
+        if raw is not None and n_out == 0:
+            raw = min(raw, self.params.center)
+        if raw is None:
+            return self._report(float("nan"), len(y))
+        if n_in >= 20 and n_out >= 5:
+            self.params.center, self.params.temperature = _platt(score, good, raw)
+        else:
+            self.params.center = raw
+        self.params.threshold = float(self.confidence(np.array([raw]))[0])
+        return self._report(raw, len(y), score, good, y)
+
+    def _report(self, raw: float, n: int, score: np.ndarray | None = None,
+                good: np.ndarray | None = None, y: np.ndarray | None = None) -> dict[str, float]:
+        out = {"threshold": self.params.threshold, "center": self.params.center,
+               "temperature": self.params.temperature, "raw_threshold": raw, "n_val": float(n)}
+        if score is not None and good is not None and y is not None:
+            acc = good & (score >= raw)
+            out["val_in_scope_accuracy"] = float(acc[y >= 0].mean()) if (y >= 0).any() else float("nan")
+            out["val_oos_recall"] = float((score[y < 0] < raw).mean()) if (y < 0).any() else float("nan")
+        return out
+
+    # ----------------------------------------------------------- serialisation
+    def to_bytes(self) -> bytes:
+        """np.savez (no pickle); training features stored as float16."""
+        buf = io.BytesIO()
+        p = self.params
+        meta = np.array([_FORMAT, self.k, p.center, p.temperature, p.threshold], dtype=np.float64)
+        np.savez_compressed(buf, mode=np.array(self.mode), meta=meta, labels=self.labels.astype(np.int32),
+                            feats=self.feats.astype(np.float16), W=self.W, C=self.C)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> IntentHead:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            meta = z["meta"]
+            if int(meta[0]) != _FORMAT:
+                raise ValueError(f"unsupported IntentHead format {int(meta[0])}")
+            params = _Params(float(meta[2]), float(meta[3]), float(meta[4]))
+            feats = _unit_rows(z["feats"].astype(np.float32))
+            return cls(str(z["mode"]), z["labels"].astype(np.int64), feats, int(meta[1]),
+                       W=z["W"].astype(np.float32), C=z["C"].astype(np.float32), params=params)
+
+
+_controller: Any = None
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS to one thread (small queries: avoids latency tails on busy cores)."""
+    global _controller
+    try:
+        if _controller is None:
+            _controller = importlib.import_module("threadpoolctl").ThreadpoolController()
+        cm: contextlib.AbstractContextManager[Any] = _controller.limit(limits=1, user_api="blas")
+        return cm
+    except Exception:               # threadpoolctl missing or unusable: no limit
+        return contextlib.nullcontext()
+
+
+def _small_data_config(cfg: TrainConfig, n: int) -> TrainConfig:
+    """Give small training sets enough optimiser steps (>= 150)."""
+    steps = cfg.epochs * -(-n // cfg.batch)
+    if steps >= 150:
+        return cfg
+    epochs = -(-150 // max(1, -(-n // cfg.batch)))
+    return TrainConfig(cfg.heads, cfg.dim, epochs, cfg.batch, cfg.lr, cfg.scale, cfg.margin)
+
+
+def _choose_threshold(score: np.ndarray, good: np.ndarray, ins: np.ndarray,
+                      floor: float) -> float | None:
+    n_in, n_out = int(ins.sum()), int((~ins).sum())
+    if n_in >= 20 and n_out >= 20:
+        return float(np.quantile(score[~ins], floor))
+    if n_in >= 3 and n_out >= 3:
+        cands = np.unique(score)
+        mids = np.concatenate([cands[:1] - 1e-3, (cands[1:] + cands[:-1]) / 2, cands[-1:] + 1e-3])
+        acc = [(np.mean(good[ins] & (score[ins] >= t)) + np.mean(score[~ins] < t)) / 2 for t in mids]
+        best = np.flatnonzero(np.isclose(acc, np.max(acc)))
+        return float(np.median(mids[best]))
+    if n_in >= 5 and n_out == 0 and good.any():
+        return float(np.quantile(score[good], 0.1))
+    return None
+
+
+def _platt(score: np.ndarray, good: np.ndarray, raw: float) -> tuple[float, float]:
+    """Fit P(good | score) = sigmoid(a * score + b) by Newton; returns (centre, temperature)."""
+    x = score.astype(np.float64)
+    t = good.astype(np.float64)
+    a, b = 1.0 / DEFAULT_TEMPERATURE, -raw / DEFAULT_TEMPERATURE
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * x + b, -50, 50)))
+        w = np.maximum(p * (1 - p), 1e-9)
+        g = np.array([np.sum((p - t) * x), np.sum(p - t)]) + 1e-3 * np.array([a, 0.0])
+        hess = np.array([[np.sum(w * x * x) + 1e-3, np.sum(w * x)], [np.sum(w * x), np.sum(w)]])
+        try:
+            step = np.linalg.solve(hess, g)
+        except np.linalg.LinAlgError:
+            break
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-6:
+            break
+    if not np.isfinite(a) or a <= 1.0:
+        return raw, DEFAULT_TEMPERATURE
+    return float(-b / a), float(1.0 / a)

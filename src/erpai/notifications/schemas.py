@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, computed_field
+
+from erpai.common import ORMModel
+
+
+class NotificationRead(ORMModel):
+    id: int
+    user_id: int
+    notification_class: str
+    title: str
+    message: str
+    data_object_type: str | None
+    data_object_id: int | None
+    creation_time_utc: datetime
+    read_time_utc: datetime | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def is_read(self) -> bool:
+        return self.read_time_utc is not None
+
+
+class MarkedRead(BaseModel):
+    marked: int

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from erpai.common import ORMModel
+
+NAME_PATTERN = r"^[^\x00-\x1f]+$"
+
+
+class ProviderCreate(BaseModel):
+    """``api_key`` is write-only: it is encrypted at rest and only its mask is ever shown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=256, pattern=NAME_PATTERN)
+    kind: str = Field(default="openai", min_length=1, max_length=32)
+    base_model_name: str | None = Field(default=None, min_length=1, max_length=64)
+    config: dict[str, Any] = Field(default_factory=dict)
+    api_key: SecretStr | None = Field(default=None, json_schema_extra={"writeOnly": True})
+    notes: str | None = None
+
+
+class ProviderUpdate(BaseModel):
+    """``config`` is merged into the stored config (a ``null`` value restores that key's default);
+    ``api_key`` replaces the key, ``"api_key": null`` clears it, leaving it out keeps it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=256, pattern=NAME_PATTERN)
+    base_model_name: str | None = Field(default=None, min_length=1, max_length=64)
+    config: dict[str, Any] | None = None
+    api_key: SecretStr | None = Field(default=None, json_schema_extra={"writeOnly": True})
+    notes: str | None = None
+    object_version: int | None = Field(default=None, description="Optimistic lock: the version you read.")
+
+
+class ProviderRead(ORMModel):
+    id: int
+    name: str
+    kind: str
+    base_model_name: str
+    config: dict[str, Any]
+    capabilities: list[str]
+    api_key_mask: str | None
+    has_api_key: bool
+    notes: str | None
+    object_version: int
+    aggregate_last_update_time_utc: datetime | None
+
+
+class ProviderTestResult(BaseModel):
+    provider: str
+    ok: bool
+    chat: bool | None
+    embeddings: bool | None
+    fine_tune: bool | None
+    models: list[str]
+    messages: list[str]

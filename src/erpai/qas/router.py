@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from erpai.auth import CurrentUser, SessionDep
+from erpai.common import Page, PageParams, page_params
+from erpai.errors import InvalidInput
+from erpai.qas import service
+from erpai.qas.io import CONTENT_TYPES, ImportRejected, decode_text, infer_format
+from erpai.qas.schemas import ImportResult, QACreate, QAFilters, QARead, QATypeName, QAUpdate
+
+router = APIRouter(tags=["qas"])
+
+
+def qa_filters(
+    qa_type: QATypeName | None = Query(default=None),
+    is_active: bool | None = Query(default=None),
+    section: str | None = Query(default=None),
+    q: str | None = Query(default=None, description="Substring of the question or the answer (any case)"),
+) -> QAFilters:
+    return QAFilters(qa_type=qa_type, is_active=is_active, section=section, q=q)
+
+
+Filters = Annotated[QAFilters, Depends(qa_filters)]
+
+
+@router.get("/qas", response_model=Page[QARead])
+def list_qas(
+    session: SessionDep,
+    _: CurrentUser,
+    params: Annotated[PageParams, Depends(page_params)],
+    filters: Filters,
+    model_id: int | None = Query(default=None),
+) -> Page[QARead]:
+    scoped = filters.model_copy(update={"model_id": model_id})
+    rows, total = service.list_qas(session, params=params, filters=scoped)
+    return Page(items=[QARead.model_validate(r) for r in rows], total=total, **params.model_dump())
+
+
+@router.post("/qas", response_model=QARead, status_code=status.HTTP_201_CREATED)
+def create_qa(data: QACreate, session: SessionDep, user: CurrentUser) -> QARead:
+    return QARead.model_validate(service.create_qa(session, data=data, actor_id=user.id))
+
+
+@router.get("/qas/{qa_id}", response_model=QARead)
+def read_qa(qa_id: int, session: SessionDep, _: CurrentUser) -> QARead:
+    return QARead.model_validate(service.get_qa(session, qa_id=qa_id))
+
+
+@router.patch("/qas/{qa_id}", response_model=QARead)
+def update_qa(qa_id: int, data: QAUpdate, session: SessionDep, user: CurrentUser) -> QARead:
+    return QARead.model_validate(service.update_qa(session, qa_id=qa_id, data=data, actor=user))
+
+
+@router.delete("/qas/{qa_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_qa(qa_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    service.delete_qa(session, qa_id=qa_id, actor=user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+async def read_upload(request: Request) -> tuple[bytes, str | None, str | None]:
+    """The file's bytes, name and content type: a multipart field ``file`` or the raw body."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput("send the file in the multipart field 'file'", field="file")
+        return await upload.read(), upload.filename, upload.content_type
+    return await request.body(), None, content_type
+
+
+@router.post(
+    "/models/{model_id}/qas/import",
+    response_model=ImportResult,
+    responses={422: {"description": "Bad rows: `errors` lists each with its line, field and message"}},
+)
+async def import_qas(
+    model_id: int,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    format: Literal["csv", "jsonl"] | None = Query(default=None, description="Default: from the file name"),
+) -> ImportResult | JSONResponse:
+    """Imports a CSV or JSONL file (the request body, or the multipart field `file`): all rows or none."""
+    data, filename, content_type = await read_upload(request)
+    fmt = infer_format(format, filename=filename, content_type=content_type)
+    try:
+        imported = await run_in_threadpool(
+            lambda: service.import_qas(
+                session, model_id=model_id, content=decode_text(data), fmt=fmt, actor_id=user.id
+            )
+        )
+    except ImportRejected as exc:
+        body = {"detail": exc.message, "field": exc.field, "errors": [e.as_dict() for e in exc.errors]}
+        return JSONResponse(body, status_code=422)
+    return ImportResult(imported=imported)
+
+
+@router.get("/models/{model_id}/qas/export", response_class=StreamingResponse)
+def export_qas(
+    model_id: int,
+    session: SessionDep,
+    _: CurrentUser,
+    filters: Filters,
+    format: Literal["csv", "jsonl"] = Query(default="csv"),
+) -> StreamingResponse:
+    chunks = service.export_qas(session, model_id=model_id, fmt=format, filters=filters)
+    headers = {"Content-Disposition": f'attachment; filename="model-{model_id}-qas.{format}"'}
+    return StreamingResponse(chunks, media_type=CONTENT_TYPES[format], headers=headers)

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+
+from erpai.common import ORMModel
+from erpai.qas.io import DEFAULT_SECTION, QA_TYPE_NAMES, clean_question, clean_section
+
+QATypeName = Literal["training", "validation"]
+Question = Annotated[str, AfterValidator(clean_question)]
+# An empty answer is allowed: it marks a question the model should NOT answer (out of scope).
+Answer = Annotated[str, AfterValidator(str.strip)]
+# Blank means the default section; the length is checked after stripping.
+Section = Annotated[str, AfterValidator(clean_section)]
+
+
+class QACreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model_id: int
+    question: Question
+    answer: Answer = ""
+    section: Section = DEFAULT_SECTION
+    qa_type: QATypeName = "training"
+    is_active: bool = True
+    notes: str | None = None
+
+
+class QAUpdate(BaseModel):
+    """PATCH: only the fields sent change; ``null`` is refused for fields that cannot be empty."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: Question | None = None
+    answer: Answer | None = None
+    section: Section | None = None
+    qa_type: QATypeName | None = None
+    is_active: bool | None = None
+    notes: str | None = None
+
+    @field_validator("question", "answer", "section", "qa_type", "is_active", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class QARead(ORMModel):
+    id: int
+    model_id: int
+    question: str
+    answer: str
+    qa_type: QATypeName
+    section: str
+    is_active: bool
+    creation_time_utc: datetime
+    deactivation_time_utc: datetime | None
+    added_by_user_id: int
+    notes: str | None
+
+    @field_validator("qa_type", mode="before")
+    @classmethod
+    def _type_name(cls, value: Any) -> Any:
+        return QA_TYPE_NAMES.get(value, value)
+
+
+class QAFilters(BaseModel):
+    """List and export filters; ``q`` matches a substring of the question or the answer, any case."""
+
+    model_id: int | None = None
+    qa_type: QATypeName | None = None
+    is_active: bool | None = None
+    section: str | None = None
+    q: str | None = None
+
+
+class ImportResult(BaseModel):
+    imported: int
+
+
+class RowErrorRead(BaseModel):
+    line: int
+    field: str | None
+    message: str

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from erpai.auth import CurrentUser, SessionDep
+from erpai.common import Page, PageParams, page_params
+from erpai.qas.io import ImportRejected, decode_text
+from erpai.qas.router import read_upload
+from erpai.qas.schemas import ImportResult
+from erpai.training import service
+from erpai.training.models import TrainingConversation
+from erpai.training.schemas import (
+    ORIGIN_CODES,
+    ConversationCreate,
+    ConversationRead,
+    ConversationSummary,
+    ConversationUpdate,
+    MessageIn,
+    MessageRead,
+    MessageUpdate,
+    OriginName,
+)
+
+router = APIRouter(tags=["training conversations"])
+BASE = "/training-conversations"
+
+
+def _read(conversation: TrainingConversation) -> ConversationRead:
+    return ConversationRead.model_validate(conversation)
+
+
+@router.get(BASE, response_model=Page[ConversationSummary])
+def list_conversations(
+    session: SessionDep,
+    _: CurrentUser,
+    params: Annotated[PageParams, Depends(page_params)],
+    model_id: int | None = Query(default=None),
+    origin: OriginName | None = Query(default=None),
+) -> Page[ConversationSummary]:
+    rows, total = service.list_conversations(
+        session, params=params, model_id=model_id, origin=ORIGIN_CODES[origin] if origin else None
+    )
+    counts = service.message_counts(session, conversation_ids=[r.id for r in rows])
+    items = [
+        ConversationSummary.model_validate(r).model_copy(update={"message_count": counts.get(r.id, 0)})
+        for r in rows
+    ]
+    return Page(items=items, total=total, **params.model_dump())
+
+
+@router.post(BASE, response_model=ConversationRead, status_code=status.HTTP_201_CREATED)
+def create_conversation(data: ConversationCreate, session: SessionDep, user: CurrentUser) -> ConversationRead:
+    """Creates a user-entered (origin ``user_entered``) conversation, optionally with its messages."""
+    conversation = service.create_conversation(
+        session, model_id=data.model_id, messages=data.messages, notes=data.notes, actor_id=user.id
+    )
+    return _read(conversation)
+
+
+@router.post(
+    "/models/{model_id}/training-conversations/import",
+    response_model=ImportResult,
+    responses={422: {"description": "Bad lines: `errors` lists each with its line, field and message"}},
+)
+async def import_conversations(
+    model_id: int, request: Request, session: SessionDep, user: CurrentUser
+) -> ImportResult | JSONResponse:
+    """Imports a JSONL file (body or multipart field `file`), one conversation per line: all or none."""
+    data, _, _ = await read_upload(request)
+    try:
+        imported = await run_in_threadpool(
+            lambda: service.import_conversations(
+                session, model_id=model_id, content=decode_text(data), actor_id=user.id
+            )
+        )
+    except ImportRejected as exc:
+        body = {"detail": exc.message, "field": exc.field, "errors": [e.as_dict() for e in exc.errors]}
+        return JSONResponse(body, status_code=422)
+    return ImportResult(imported=imported)
+
+
+@router.get(BASE + "/{conversation_id}", response_model=ConversationRead)
+def read_conversation(conversation_id: int, session: SessionDep, _: CurrentUser) -> ConversationRead:
+    return _read(service.get_conversation(session, conversation_id=conversation_id))
+
+
+@router.patch(BASE + "/{conversation_id}", response_model=ConversationRead)
+def update_conversation(
+    conversation_id: int, data: ConversationUpdate, session: SessionDep, user: CurrentUser
+) -> ConversationRead:
+    return _read(service.update_conversation(session, conversation_id=conversation_id, data=data, actor=user))
+
+
+@router.delete(BASE + "/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_conversation(conversation_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    service.delete_conversation(session, conversation_id=conversation_id, actor=user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(BASE + "/{conversation_id}/messages", response_model=list[MessageRead])
+def list_messages(conversation_id: int, session: SessionDep, _: CurrentUser) -> list[MessageRead]:
+    messages = service.list_messages(session, conversation_id=conversation_id)
+    return [MessageRead.model_validate(m) for m in messages]
+
+
+@router.post(BASE + "/{conversation_id}/messages", response_model=MessageRead, status_code=201)
+def add_message(conversation_id: int, data: MessageIn, session: SessionDep, user: CurrentUser) -> MessageRead:
+    message = service.add_message(session, conversation_id=conversation_id, data=data, actor=user)
+    return MessageRead.model_validate(message)
+
+
+@router.patch(BASE + "/{conversation_id}/messages/{message_id}", response_model=MessageRead)
+def update_message(
+    conversation_id: int, message_id: int, data: MessageUpdate, session: SessionDep, user: CurrentUser
+) -> MessageRead:
+    message = service.update_message(
+        session, conversation_id=conversation_id, message_id=message_id, data=data, actor=user
+    )
+    return MessageRead.model_validate(message)
+
+
+@router.delete(BASE + "/{conversation_id}/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_message(conversation_id: int, message_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    service.delete_message(session, conversation_id=conversation_id, message_id=message_id, actor=user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from erpai.chat.arbiter import process_arbiter_task
+from erpai.training.models import PreferencePair, TrainingConversation
+from erpai.users.models import User
+from tests.chat.conftest import FakeAnswering, RecordingBackend, make_arbiter, make_group, post
+from tests.conftest import make_user
+
+Member = tuple[User, dict[str, str]]
+
+
+@pytest.fixture
+def dialogue(
+    client: TestClient, db: Session, member: Member, jobs: RecordingBackend, fake_answering: FakeAnswering
+) -> dict[str, Any]:
+    """Jane asks the arbiter, it answers wrong, she corrects it; a second arbiter answers too."""
+    bob, bob_headers = make_user(db, "bob")
+    bot = make_arbiter(db, "Marketing AI", "marketing-ai")
+    sales = make_arbiter(db, "Sales AI", "sales-ai")
+    group_id = make_group(
+        client, member[1], members=[bob.id, bot.virtual_user_id or 0, sales.virtual_user_id or 0]
+    )
+    fake_answering.answer = "Every day."
+    question = post(client, member[1], group_id, "@marketing-ai how often should we post on Instagram?")
+    process_arbiter_task(db, arbiter_task_id=jobs.jobs.pop()[1]["arbiter_task_id"])
+    answer_id = question["id"] + 1
+    correction = post(
+        client, member[1], group_id, "No: twice a week, Tuesday and Thursday.", reply_to_comment_id=answer_id
+    )
+    fake_answering.answer = "Ten percent."
+    other = post(client, bob_headers, group_id, "@sales-ai discount?")
+    process_arbiter_task(db, arbiter_task_id=jobs.jobs.pop()[1]["arbiter_task_id"])
+    ids = [question["id"], answer_id, correction["id"]]
+    return {
+        "group_id": group_id,
+        "ids": ids,
+        "bot": bot,
+        "sales": sales,
+        "other": [other["id"], other["id"] + 1],
+    }
+
+
+def _train(client: TestClient, headers: dict[str, str], group_id: int, **body: Any) -> Any:
+    return client.post(f"/api/v1/chat/groups/{group_id}/train", json=body, headers=headers)
+
+
+def _conversations(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(TrainingConversation)) or 0
+
+
+def test_train_ai_turns_the_selection_into_a_conversation_and_a_preference_pair(
+    client: TestClient, db: Session, member: Member, dialogue: dict[str, Any]
+) -> None:
+    response = _train(client, member[1], dialogue["group_id"], comment_ids=list(reversed(dialogue["ids"])))
+    assert response.status_code == 201, response.text
+    result = response.json()
+    assert (result["model_id"], result["message_count"], result["preference_pair_count"]) == (
+        dialogue["bot"].id,
+        3,
+        1,
+    )
+    conversation = db.get(TrainingConversation, result["training_conversation_id"])
+    assert conversation is not None
+    assert (conversation.origin, conversation.origin_object_type, conversation.origin_object_id) == (
+        "CHT",
+        "chat_group",
+        dialogue["group_id"],
+    )
+    assert [
+        (m.message_no, m.participant_role, m.participant_name, m.contents) for m in conversation.messages
+    ] == [
+        (1, "U", "Jane", "Marketing AI how often should we post on Instagram?"),
+        (2, "A", "Marketing AI", "Every day."),
+        (3, "U", "Jane", "No: twice a week, Tuesday and Thursday."),
+    ]
+    (pair,) = db.scalars(
+        select(PreferencePair).where(PreferencePair.training_conversation_id == conversation.id)
+    )
+    assert (pair.prompt, pair.rejected_answer, pair.corrected_answer) == (
+        "Marketing AI how often should we post on Instagram?",
+        "Every day.",
+        "No: twice a week, Tuesday and Thursday.",
+    )
+
+
+def test_several_arbiters_need_a_chosen_model(
+    client: TestClient, db: Session, member: Member, dialogue: dict[str, Any]
+) -> None:
+    selection = dialogue["ids"] + dialogue["other"]
+    refused = _train(client, member[1], dialogue["group_id"], comment_ids=selection)
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "model_id"
+    assert "Sales AI" in refused.json()["detail"]
+    chosen = _train(
+        client, member[1], dialogue["group_id"], comment_ids=selection, model_id=dialogue["sales"].id
+    )
+    assert chosen.status_code == 201
+    assert chosen.json()["model_id"] == dialogue["sales"].id
+
+
+def test_train_ai_errors_write_nothing(
+    client: TestClient, db: Session, member: Member, dialogue: dict[str, Any]
+) -> None:
+    group_id, ids = dialogue["group_id"], dialogue["ids"]
+    other_group = make_group(client, member[1], "Elsewhere")
+    foreign = post(client, member[1], other_group, "unrelated")["id"]
+    _, outsider = make_user(db, "eve")
+    cases = [
+        (member[1], group_id, {"comment_ids": []}, 422, "comment_ids"),
+        (member[1], group_id, {"comment_ids": [*ids, 999999]}, 404, "comment_ids"),
+        (member[1], group_id, {"comment_ids": [*ids, foreign]}, 422, "comment_ids"),
+        (member[1], group_id, {"comment_ids": [ids[0], ids[2]]}, 422, "model_id"),
+        (member[1], group_id, {"comment_ids": ids, "model_id": 999999}, 404, "model_id"),
+        (outsider, group_id, {"comment_ids": ids}, 403, "group_id"),
+    ]
+    before = _conversations(db)
+    for headers, group, body, status, field in cases:
+        response = _train(client, headers, group, **body)
+        assert (response.status_code, response.json()["field"]) == (status, field), body
+    assert _conversations(db) == before
+
+
+def test_explicit_model_trains_from_people_only(
+    client: TestClient, db: Session, member: Member, dialogue: dict[str, Any]
+) -> None:
+    ids = dialogue["ids"]
+    response = _train(
+        client, member[1], dialogue["group_id"], comment_ids=[ids[0], ids[2]], model_id=dialogue["bot"].id
+    )
+    assert response.status_code == 201
+    assert response.json()["preference_pair_count"] == 0

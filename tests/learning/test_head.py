@@ -1,0 +1,132 @@
+"""Unit tests for erpai.learning: synthetic data plus the real default embedder on Bulgarian."""
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from erpai.learning.embedders import DEFAULT_EMBEDDER, EMBEDDER_NAMES, get_embedder
+from erpai.learning.head import IntentHead, Prediction
+
+
+def _clusters(k: int, per: int, d: int = 64, noise: float = 0.3,
+              seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((k, d)).astype(np.float32)
+    y = np.repeat(np.arange(k), per)
+    X = centres[y] + noise * rng.standard_normal((len(y), d)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X.astype(np.float32), y, centres
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+    return out
+
+
+def test_trained_mode_classifies_and_rejects() -> None:
+    X, y, centres = _clusters(k=10, per=50)
+    head = IntentHead.fit(X, y, seed=1)
+    assert head.mode == "trained"
+    Xq, yq, _ = _clusters(k=10, per=5, seed=2)
+    rng = np.random.default_rng(3)
+    Xq = _unit(centres[yq] + 0.3 * rng.standard_normal(Xq.shape).astype(np.float32))
+    oos = _unit(rng.standard_normal((40, X.shape[1])).astype(np.float32))
+    Xv = np.concatenate([Xq, oos])
+    yv = np.concatenate([yq, -np.ones(40, dtype=np.int64)])
+    params = head.calibrate(Xv, yv)
+    assert 0.0 <= params["threshold"] <= 1.0
+    preds = head.predict(Xv)
+    labels = np.array([p.label for p in preds])
+    accepted = np.array([p.accepted for p in preds])
+    assert np.mean(labels[:50] == yq) > 0.95
+    assert accepted[:50].mean() > 0.8
+    assert (~accepted[50:]).mean() >= 0.85
+    for p in preds[:50]:
+        assert y[p.neighbour] == p.label
+        assert 0.0 <= p.confidence <= 1.0
+
+
+def test_single_class_and_single_example_per_class() -> None:
+    X, y, _ = _clusters(k=1, per=1)
+    head = IntentHead.fit(X, y)
+    assert head.mode == "raw"
+    [pred] = head.predict(X)
+    assert pred == Prediction(0, pred.confidence, True, 0)
+    X, y, _ = _clusters(k=5, per=1)
+    head = IntentHead.fit(X, y)
+    preds = head.predict(X)
+    assert [p.label for p in preds] == list(range(5))
+    assert [p.neighbour for p in preds] == list(range(5))
+    assert all(p.accepted for p in preds)
+    far = head.predict(-X)
+    assert not any(p.accepted for p in far)
+
+
+def test_calibrate_without_enough_rows_keeps_defaults() -> None:
+    X, y, _ = _clusters(k=5, per=2)
+    head = IntentHead.fit(X, y)
+    before = head.threshold
+    head.calibrate(X[:2], y[:2])
+    assert head.threshold == before
+    head.calibrate(np.zeros((0, X.shape[1]), np.float32), np.zeros(0, np.int64))
+    assert head.threshold == before
+
+
+def test_small_validation_uses_balanced_rule() -> None:
+    X, y, _ = _clusters(k=5, per=3)
+    head = IntentHead.fit(X, y)
+    rng = np.random.default_rng(5)
+    oos = _unit(rng.standard_normal((5, X.shape[1])).astype(np.float32))
+    params = head.calibrate(np.concatenate([X[:10], oos]), np.concatenate([y[:10], -np.ones(5, np.int64)]))
+    assert params["val_in_scope_accuracy"] == 1.0
+    assert params["val_oos_recall"] == 1.0
+
+
+@pytest.mark.parametrize("mode", ["raw", "trained"])
+def test_round_trip_bytes(mode: str) -> None:
+    X, y, _ = _clusters(k=4, per=30)
+    head = IntentHead.fit(X, y, mode=mode)
+    head.threshold = 0.42
+    data = head.to_bytes()
+    assert data[:2] == b"PK"        # npz archive, no pickle
+    again = IntentHead.from_bytes(data)
+    assert again.threshold == pytest.approx(0.42)
+    a, b = head.predict(X[:20]), again.predict(X[:20])
+    assert [p.label for p in a] == [p.label for p in b]
+    assert [p.neighbour for p in a] == [p.neighbour for p in b]
+    assert np.allclose([p.confidence for p in a], [p.confidence for p in b], atol=2e-2)
+
+
+def test_fit_rejects_bad_input() -> None:
+    with pytest.raises(ValueError):
+        IntentHead.fit(np.zeros((3, 4), np.float32), np.array([0, 1]))
+    with pytest.raises(ValueError):
+        IntentHead.fit(np.ones((3, 4), np.float32), np.array([0, 1, 2]), mode="nope")
+
+
+def test_get_embedder_unknown_name() -> None:
+    with pytest.raises(ValueError, match="valid names"):
+        get_embedder("nope")
+    assert DEFAULT_EMBEDDER in EMBEDDER_NAMES
+
+
+def test_bulgarian_paraphrase_with_default_embedder() -> None:
+    emb = get_embedder(DEFAULT_EMBEDDER)
+    assert get_embedder(DEFAULT_EMBEDDER) is emb
+    questions = [
+        "Колко дни отпуск имам годишно?",          # 20 работни дни
+        "Как да сменя паролата си?",
+        "Кога се изплаща заплатата?",
+        "Къде е офисът на фирмата?",
+        "Как да подам болничен лист?",
+    ]
+    X = emb.embed(questions)
+    assert X.shape == (5, emb.dim) and X.dtype == np.float32
+    assert np.allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-4)
+    head = IntentHead.fit(X, np.arange(5), embedder=DEFAULT_EMBEDDER)
+    [pred] = head.predict(emb.embed(["Колко дни платен отпуск ми се полагат на година?"]))
+    assert pred.label == 0 and pred.accepted and pred.neighbour == 0
+    [other] = head.predict(emb.embed(["What is the capital of Australia?"]))
+    assert other.confidence < pred.confidence

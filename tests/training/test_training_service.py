@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from erpai.ai_models.models import AIModel
+from erpai.errors import InvalidInput
+from erpai.qas.io import ImportRejected
+from erpai.training.models import TrainingConversation
+from erpai.training.schemas import MessageIn
+from erpai.training.service import create_conversation, import_conversations, snapshot_training_pairs
+from erpai.users.models import User
+from tests.qas.conftest import add_model
+
+
+def _messages(*turns: tuple[str, str]) -> list[MessageIn]:
+    return [MessageIn(role=role, content=text) for role, text in turns]  # type: ignore[arg-type]
+
+
+def test_chat_origin_is_kept_with_its_object(
+    db: Session, member: tuple[User, dict[str, str]], model: AIModel
+) -> None:
+    conversation = create_conversation(
+        db,
+        model_id=model.id,
+        messages=_messages(("user", "Q"), ("assistant", "A")),
+        origin="CHT",
+        origin_object_type="chat_group",
+        origin_object_id=42,
+        notes="from chat",
+        actor_id=member[0].id,
+    )
+    assert (conversation.origin, conversation.origin_object_type, conversation.origin_object_id) == (
+        "CHT",
+        "chat_group",
+        42,
+    )
+    assert [m.message_no for m in conversation.messages] == [1, 2]
+    with pytest.raises(InvalidInput) as error:
+        create_conversation(db, model_id=model.id, messages=[], origin="XYZ", actor_id=None)
+    assert error.value.field == "origin"
+
+
+def test_snapshot_pairs_join_user_turns_and_skip_system(db: Session, model: AIModel) -> None:
+    child = add_model(db, "Child")
+    unrelated = add_model(db, "Unrelated")
+    first = create_conversation(
+        db,
+        model_id=model.id,
+        messages=_messages(
+            ("system", "Be formal."),
+            ("assistant", "Hello, how can I help?"),  # a reply without a question: left out
+            ("user", "I need leave."),
+            ("user", "Two days."),
+            ("system", "(note)"),
+            ("assistant", "Book it in the HR portal."),
+            ("user", "Thanks!"),  # a question without a reply: left out
+        ),
+        actor_id=None,
+    )
+    second = create_conversation(
+        db,
+        model_id=child.id,
+        messages=_messages(
+            ("user", "Q1"),
+            ("assistant", "A1"),
+            ("assistant", "A1 cont."),
+            ("user", "Q2"),
+            ("assistant", "A2"),
+        ),
+        actor_id=None,
+    )
+    create_conversation(
+        db, model_id=unrelated.id, messages=_messages(("user", "X"), ("assistant", "Y")), actor_id=None
+    )
+
+    assert snapshot_training_pairs(db, model_ids=[model.id, child.id]) == [
+        (first.id, "I need leave.\nTwo days.", "Book it in the HR portal."),
+        (second.id, "Q1", "A1\nA1 cont."),
+        (second.id, "Q2", "A2"),
+    ]
+    assert snapshot_training_pairs(db, model_ids=[]) == []
+
+
+def test_import_reports_every_bad_line_and_writes_nothing(db: Session, model: AIModel) -> None:
+    content = "\n".join(
+        [
+            '{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}',
+            "{broken",
+            '{"messages": [{"role": "bot", "content": "Q"}, {"role": "user", "content": " "}]}',
+            '{"messages": [{"role": "user", "content": "Q"}], "colour": "red"}',
+            '{"notes": "no messages"}',
+        ]
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        import_conversations(db, model_id=model.id, content=content, actor_id=None)
+    found = [(e.line, e.field) for e in rejected.value.errors]
+    assert found == [
+        (2, None),
+        (3, "messages.0.role"),
+        (3, "messages.1.content"),
+        (4, "colour"),
+        (5, "messages"),
+    ]
+    count = (
+        select(func.count())
+        .select_from(TrainingConversation)
+        .where(TrainingConversation.model_id == model.id)
+    )
+    assert db.scalar(count) == 0
+    assert (
+        import_conversations(db, model_id=model.id, content=content.split("\n")[0] + "\n\n", actor_id=None)
+        == 1
+    )
+    assert db.scalar(count) == 1
