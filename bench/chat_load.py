@@ -1,16 +1,20 @@
-"""Chat load: concurrent clients post to groups with two arbiters each, against a real uvicorn server.
+"""Chat load: concurrent clients post to groups with two compiled arbiters each, against a real uvicorn.
 
-Checks that every comment is stored exactly once and every mention answered exactly once, and prints
-the time from a mention to its reply (server timestamps). SQLite by default; PostgreSQL as well with
-``--pg-url`` or ERPAI_TEST_PG_URL (a server URL; a throwaway database is created on it and dropped).
+Every arbiter model gets a few Q&As and a compiled build first; then each client posts its comments,
+half of them questions to one of its group's arbiters. Checks that every comment is stored exactly once
+and every mention answered exactly once, and prints the time from a mention to its reply (server
+timestamps). SQLite by default; PostgreSQL as well with ``--pg-url`` or ERPAI_TEST_PG_URL (a server
+URL; a throwaway database is created on it and dropped). Only 127.0.0.1 is used.
 
     .venv/bin/python bench/chat_load.py [--clients 50] [--comments 20] [--groups 10] [--pg-url URL]
+        [--pg-concurrency N] [--pg-workers N] [--skip-sqlite]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,25 +24,21 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+sys.path.insert(0, str(ROOT / "bench"))
+from chat_load_world import QUESTIONS, World, compile_arbiters, seed  # noqa: E402
 
-@dataclass
-class World:
-    group_ids: list[int]
-    arbiter_logins: dict[int, list[str]]  # group -> the two arbiters' logins
-    arbiter_users: dict[str, int]  # login -> virtual user id
-    tokens: list[str]  # one per client
-    client_group: list[int]
+MARKER = re.compile(r"\bm-\d+-\d+\b")
 
 
 @dataclass
@@ -63,63 +63,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def seed(url: str, clients: int, groups: int) -> World:
-    """People with tokens, two arbiters (model + virtual user, no build) per group, groups of people."""
-    from erpai.ai_models.models import AIModel
-    from erpai.chat.schemas import GroupCreate
-    from erpai.chat.service import create_group
-    from erpai.db import make_engine
-    from erpai.migrate import upgrade
-    from erpai.users.models import User, UserType
-    from erpai.users.schemas import UserCreate
-    from erpai.users.service import create_token, create_user
-
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        people = [
-            create_user(session, data=UserCreate(login=f"p{i}", name=f"Person {i}"), actor_id=None)
-            for i in range(clients)
-        ]
-        tokens = [create_token(session, user_id=p.id)[1] for p in people]
-        arbiter_users: dict[str, int] = {}
-        for g in range(groups):
-            for a in ("sales", "support"):
-                login = f"{a}-ai-{g}"
-                vuser = User(login=login, name=f"{a.title()} AI {g}", user_type=UserType.VIRTUAL.value)
-                session.add(vuser)
-                session.flush()
-                session.add(
-                    AIModel(name=f"{a.title()} AI {g}", build_assistant=False, virtual_user_id=vuser.id)
-                )
-                arbiter_users[login] = vuser.id
-        session.commit()
-        group_ids, arbiter_logins, client_group = [], {}, [0] * clients
-        for g in range(groups):
-            members = [i for i in range(clients) if i % groups == g]
-            logins = [f"sales-ai-{g}", f"support-ai-{g}"]
-            ids = [people[i].id for i in members[1:]] + [arbiter_users[x] for x in logins]
-            group = create_group(
-                session, data=GroupCreate(name=f"Group {g}", member_ids=ids), actor=people[members[0]]
-            )
-            group_ids.append(group.id)
-            arbiter_logins[group.id] = logins
-            for i in members:
-                client_group[i] = group.id
-    engine.dispose()
-    return World(group_ids, arbiter_logins, arbiter_users, tokens, client_group)
-
-
-def start_server(url: str, data_dir: str, port: int) -> subprocess.Popen[bytes]:
+def server_env(url: str, data_dir: str, args: argparse.Namespace) -> dict[str, str]:
     env = {
         **os.environ,
         "ERPAI_DATABASE_URL": url,
         "ERPAI_DATA_DIR": data_dir,
         "PYTHONPATH": str(ROOT / "src"),
     }
+    if args.pg_concurrency:
+        env["ERPAI_JOB_WORKER_CONCURRENCY"] = str(args.pg_concurrency)
+    return env
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "uvicorn", "erpai.api:create_app", "--factory", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--log-level", "warning"]
-    server = subprocess.Popen(command, env=env)
+    server = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -131,18 +89,26 @@ def start_server(url: str, data_dir: str, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not start within 30 s")
 
 
+def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen[bytes]]:
+    """Extra ``erpai worker`` processes (PostgreSQL), beside the worker embedded in the server."""
+    command = [sys.executable, "-m", "erpai.cli.main", "worker"]
+    return [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(count)]
+
+
 def run_client(base: str, world: World, index: int, comments: int, results: Results) -> None:
     group_id = world.client_group[index]
     headers = {"Authorization": f"Bearer {world.tokens[index]}"}
     with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
         for n in range(comments):
             marker = f"m-{index}-{n}"
-            # Half of the comments mention an arbiter, the group's two arbiters in turn.
+            # Half of the comments ask a question, of the group's two arbiters in turn.
+            kind = ("sales", "support")[(n // 2) % 2]
             mention = world.arbiter_logins[group_id][(n // 2) % 2] if n % 2 == 0 else None
-            text_ = f"@{mention} question {marker}?" if mention else f"note {marker}"
+            question = QUESTIONS[kind][(index + n) % len(QUESTIONS[kind])]
+            body = f"@{mention} {question} ({marker})" if mention else f"note {marker}"
             started = time.perf_counter()
             try:
-                response = client.post(f"/api/v1/chat/groups/{group_id}/comments", json={"text": text_})
+                response = client.post(f"/api/v1/chat/groups/{group_id}/comments", json={"text": body})
                 response.raise_for_status()
             except httpx.HTTPError as exc:
                 with results.lock:
@@ -177,6 +143,7 @@ def wait_for_replies(
         replies = sum(1 for rows in comments.values() for c in rows if c["author_is_virtual"])
         if replies >= expected or time.monotonic() > deadline:
             return comments
+        time.sleep(0.5)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -189,8 +156,9 @@ def percentile(values: list[float], share: float) -> float:
 def check(world: World, results: Results, comments: dict[int, list[dict[str, Any]]], url: str) -> list[str]:
     problems = list(results.errors)
     by_id = {c["id"]: c for rows in comments.values() for c in rows}
-    people = [c for c in by_id.values() if not c["author_is_virtual"]]
-    markers = Counter(c["text"].split()[-1].rstrip("?") for c in people)
+    markers = Counter(
+        m for c in by_id.values() if not c["author_is_virtual"] for m in MARKER.findall(c["text"])
+    )
     problems += [f"{m} stored {n} times" for m, n in markers.items() if n != 1]
     problems += [f"{p.marker} missing" for p in results.posted if p.marker not in markers]
     replies = Counter(
@@ -205,9 +173,8 @@ def check(world: World, results: Results, comments: dict[int, list[dict[str, Any
             )
     engine = create_engine(url)
     with engine.connect() as conn:
-        statuses: dict[str, int] = dict(
-            conn.execute(text("SELECT status, count(*) FROM chat_arbiter_tasks GROUP BY status")).all()
-        )
+        rows = conn.execute(text("SELECT status, count(*) FROM chat_arbiter_tasks GROUP BY status"))
+        statuses: dict[str, int] = {str(status): int(count) for status, count in rows}
     engine.dispose()
     mentions = sum(1 for p in results.posted if p.mentions)
     if statuses.get("done", 0) != mentions or sum(statuses.values()) != mentions:
@@ -216,56 +183,91 @@ def check(world: World, results: Results, comments: dict[int, list[dict[str, Any
 
 
 def reply_seconds(
-    results: Results, comments: dict[int, list[dict[str, Any]]]
+    world: World, comments: dict[int, list[dict[str, Any]]]
 ) -> tuple[list[float], Counter[str]]:
-    from datetime import datetime
-
     by_id = {c["id"]: c for rows in comments.values() for c in rows}
     seconds: list[float] = []
-    texts: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
     for c in by_id.values():
         if c["author_is_virtual"] and c["reply_to_comment_id"] in by_id:
             asked = datetime.fromisoformat(by_id[c["reply_to_comment_id"]]["creation_time_utc"])
             seconds.append((datetime.fromisoformat(c["creation_time_utc"]) - asked).total_seconds())
-            texts[c["text"].split(":")[0]] += 1
-    return seconds, texts
+            kinds[_kind(world, c["text"])] += 1
+    return seconds, kinds
+
+
+def _kind(world: World, reply: str) -> str:
+    if reply in world.answers:
+        return "answered from the build"
+    return "could not answer" if reply.startswith("I can't answer") else "does not know"
+
+
+def load(base: str, world: World, args: argparse.Namespace) -> tuple[Results, dict[int, Any], float, float]:
+    results = Results()
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=run_client, args=(base, world, i, args.comments, results))
+        for i in range(args.clients)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    posting = time.perf_counter() - started
+    mentions = sum(1 for p in results.posted if p.mentions)
+    comments = wait_for_replies(base, world, mentions, args.timeout)
+    return results, comments, posting, time.perf_counter() - started
 
 
 def run(url: str, label: str, args: argparse.Namespace) -> bool:
     data_dir = tempfile.mkdtemp(prefix="erpai-chat-bench-")
+    env = server_env(url, data_dir, args)
+    seeded = time.perf_counter()
     world = seed(url, args.clients, args.groups)
+    compile_seconds = compile_arbiters(url, data_dir, world)
     port = free_port()
-    server = start_server(url, data_dir, port)
-    base = f"http://127.0.0.1:{port}"
-    results = Results()
+    server = start_server(env, port)
+    workers = start_workers(env, args.pg_workers) if url.startswith("postgresql") else []
     try:
-        started = time.perf_counter()
-        threads = [
-            threading.Thread(target=run_client, args=(base, world, i, args.comments, results))
-            for i in range(args.clients)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        posting = time.perf_counter() - started
-        mentions = sum(1 for p in results.posted if p.mentions)
-        comments = wait_for_replies(base, world, mentions, args.timeout)
-        drained = time.perf_counter() - started
+        results, comments, posting, drained = load(f"http://127.0.0.1:{port}", world, args)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in [server, *workers]:
+            process.terminate()
+        for process in [server, *workers]:
+            process.wait(timeout=30)
+    report(label, args, world, results, comments, url, (posting, drained, compile_seconds, seeded))
+    return not check(world, results, comments, url)
+
+
+def report(
+    label: str,
+    args: argparse.Namespace,
+    world: World,
+    results: Results,
+    comments: dict[int, Any],
+    url: str,
+    times: tuple[float, float, float, float],
+) -> None:
+    posting, drained, compile_seconds, seeded = times
     problems = check(world, results, comments, url)
-    seconds, texts = reply_seconds(results, comments)
+    seconds, kinds = reply_seconds(world, comments)
     post_times = [p.seconds for p in results.posted]
-    print(f"== {label}: {args.clients} clients x {args.comments} comments, {args.groups} groups x 2 arbiters")
+    mentions = sum(1 for p in results.posted if p.mentions)
+    workers = f"; worker concurrency {args.pg_concurrency or 'default'}, extra workers {args.pg_workers}"
+    print(
+        f"== {label}: {args.clients} clients x {args.comments} comments, {args.groups} groups x 2 arbiters",
+        end="",
+    )
+    print(workers if url.startswith("postgresql") else "")
+    print(f"compiled {len(world.arbiter_users)} arbiter models in {compile_seconds:.1f} s")
     rate = len(results.posted) / posting
     print(f"comments posted: {len(results.posted)} in {posting:.1f} s ({rate:.0f}/s); mentions: {mentions}")
     p50, p95 = percentile(post_times, 0.5) * 1000, percentile(post_times, 0.95) * 1000
     print(f"POST latency: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
-    r50, r95 = percentile(seconds, 0.5), percentile(seconds, 0.95)
-    print(f"mention -> reply: {len(seconds)} replies, p50 {r50:.2f} s, p95 {r95:.2f} s")
-    print(f"all replies in after {drained:.1f} s; reply kinds: {dict(texts)}")
+    r50, r95, rmax = percentile(seconds, 0.5), percentile(seconds, 0.95), max(seconds, default=float("nan"))
+    print(f"mention -> reply: {len(seconds)} replies, p50 {r50:.2f} s, p95 {r95:.2f} s, max {rmax:.2f} s")
+    print(f"all replies in {drained:.1f} s after the first post; replies: {dict(kinds)}")
+    print(f"total for {label}: {time.perf_counter() - seeded:.0f} s")
     print(
         "checks: OK (each comment stored once, each mention answered once)"
         if not problems
@@ -273,7 +275,6 @@ def run(url: str, label: str, args: argparse.Namespace) -> bool:
     )
     for problem in problems[:20]:
         print("  -", problem)
-    return not problems
 
 
 def pg_database(server_url: str) -> tuple[str, str]:
@@ -293,12 +294,14 @@ def drop_pg_database(server_url: str, name: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--comments", type=int, default=20)
     parser.add_argument("--groups", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=120.0, help="Seconds to wait for all replies.")
     parser.add_argument("--pg-url", default=os.environ.get("ERPAI_TEST_PG_URL", ""))
+    parser.add_argument("--pg-concurrency", type=int, default=0, help="Jobs per PG worker (0: the default).")
+    parser.add_argument("--pg-workers", type=int, default=0, help="Extra 'erpai worker' processes on PG.")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     ok = True

@@ -36,6 +36,15 @@ def _change_100(model_id: int) -> None:
         session.commit()
 
 
+def _timings(compilation_id: int) -> str:
+    from erpai.compilations.models import Compilation
+    from erpai.db import session_factory
+
+    with session_factory()() as session:
+        log = (session.get(Compilation, compilation_id) or Compilation()).build_log or ""
+    return next((line for line in log.splitlines() if line.startswith("Timings")), "")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="compile-speed-") as tmp:
         splits = write_splits(Path(tmp) / "data")
@@ -44,9 +53,11 @@ def main() -> None:
         evaluation.use_temporary_database(tmp)
         model_id, user_id = evaluation.create_eval_model(train, validation, None)
         started = time.perf_counter()
-        _, cold = evaluation.compile_model(model_id, user_id)
+        first, cold = evaluation.compile_model(model_id, user_id)
+        print("cold:", _timings(first))
         _change_100(model_id)
-        _, warm = evaluation.compile_model(model_id, user_id)
+        second, warm = evaluation.compile_model(model_id, user_id)
+        print("recompile:", _timings(second))
         total = time.perf_counter() - started
     print(
         f"cold compile of {len(train)} Q&As (+{len(validation)} validation): {cold:.1f} s  (target <= 60 s)"

@@ -8,9 +8,11 @@ runs in other sessions (background jobs): it truncates every table afterwards.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 _DATA_DIR = tempfile.mkdtemp(prefix="erpai-test-")
 os.environ["ERPAI_DATA_DIR"] = _DATA_DIR
@@ -153,3 +155,32 @@ def live_session(live_engine: Engine) -> Iterator[Session]:
 def live_client(live_engine: Engine) -> Iterator[TestClient]:
     with TestClient(create_app(startup_tasks=False)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file() -> Path:
+    """Migrated once; each CLI test copies it (migrating per test would be slow)."""
+    path = Path(tempfile.mkdtemp(prefix="erpai-cli-template-")) / "template.db"
+    upgrade(f"sqlite:///{path.as_posix()}")
+    return path
+
+
+@pytest.fixture
+def cli_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, migrated_sqlite_file: Path) -> Iterator[str]:
+    """A fresh migrated SQLite file that the CLI (which reads the settings) uses for this test."""
+    from erpai.cli.acting import set_global_login
+    from erpai.config import get_settings
+    from erpai.db import get_engine
+
+    target = tmp_path / "cli.db"
+    shutil.copy(migrated_sqlite_file, target)
+    url = f"sqlite:///{target.as_posix()}"
+    monkeypatch.setenv("ERPAI_DATABASE_URL", url)
+    monkeypatch.delenv("ERPAI_USER", raising=False)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    set_global_login(None)
+    yield url
+    get_engine().dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()

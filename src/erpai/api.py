@@ -92,7 +92,9 @@ def api_router() -> APIRouter:
 
 
 def _startup() -> None:
-    """Fails compiles whose worker died while this process was down; starts the embedded PG worker."""
+    """Fails compiles whose worker died while this process was down, re-enqueues stuck chat answers,
+    starts the embedded PG worker."""
+    from erpai.chat.recovery import recover_arbiter_tasks
     from erpai.compilations.service import recover_interrupted_compilations
     from erpai.config import get_settings
     from erpai.db import session_factory
@@ -103,6 +105,8 @@ def _startup() -> None:
         failed = recover_interrupted_compilations(session, lost_queue=isinstance(backend, InProcessBackend))
     if failed:
         log.warning("marked interrupted compilations as failed: %s", failed)
+    with session_factory()() as session:
+        recover_arbiter_tasks(session)
     settings = get_settings()
     if not isinstance(backend, InProcessBackend) and settings.embedded_worker:
         from erpai.jobs.pg import start_embedded_worker

@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     embedded_worker: bool = Field(default=True, description="Run a job worker inside 'erpai serve'.")
     compile_heartbeat_seconds: float = 5.0
     compile_stale_seconds: float = 60.0
+    chat_task_stale_seconds: float = Field(
+        default=300.0, gt=0, description="A chat answer running longer is presumed dead at startup."
+    )
+    job_worker_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Jobs one PostgreSQL worker runs at a time."
+    )
+    fine_tune_poll_seconds: float = Field(default=30.0, gt=0, description="Pause between job polls.")
+    fine_tune_timeout_seconds: float = Field(default=86_400.0, gt=0, description="A fine-tune job's limit.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erpai.chat.arbiter import process_arbiter_task
+from erpai.chat.corrections import corrected_answer
 from erpai.training.models import PreferencePair, TrainingConversation
 from erpai.users.models import User
 from tests.chat.conftest import FakeAnswering, RecordingBackend, make_arbiter, make_group, post
@@ -76,7 +77,7 @@ def test_train_ai_turns_the_selection_into_a_conversation_and_a_preference_pair(
     assert [
         (m.message_no, m.participant_role, m.participant_name, m.contents) for m in conversation.messages
     ] == [
-        (1, "U", "Jane", "Marketing AI how often should we post on Instagram?"),
+        (1, "U", "Jane", "how often should we post on Instagram?"),
         (2, "A", "Marketing AI", "Every day."),
         (3, "U", "Jane", "No: twice a week, Tuesday and Thursday."),
     ]
@@ -84,9 +85,9 @@ def test_train_ai_turns_the_selection_into_a_conversation_and_a_preference_pair(
         select(PreferencePair).where(PreferencePair.training_conversation_id == conversation.id)
     )
     assert (pair.prompt, pair.rejected_answer, pair.corrected_answer) == (
-        "Marketing AI how often should we post on Instagram?",
+        "how often should we post on Instagram?",
         "Every day.",
-        "No: twice a week, Tuesday and Thursday.",
+        "Twice a week, Tuesday and Thursday.",
     )
 
 
@@ -136,3 +137,29 @@ def test_explicit_model_trains_from_people_only(
     )
     assert response.status_code == 201
     assert response.json()["preference_pair_count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("comment", "expected"),
+    [
+        ("No, the cafeteria opens at 11:30.", "The cafeteria opens at 11:30."),
+        ("Wrong! That's not right: it is 11:30.", "It is 11:30."),
+        ("It opens at 11:30.", "It opens at 11:30."),
+        ("No parking on Sundays.", "No parking on Sundays."),
+        ("Thanks, perfect!", None),
+        ("And on Sundays?", None),
+        ("No.", None),
+    ],
+)
+def test_a_correction_is_told_from_thanks_and_follow_up_questions(comment: str, expected: str | None) -> None:
+    assert corrected_answer(comment) == expected
+
+
+def test_a_thank_you_after_the_answer_records_no_pair(
+    client: TestClient, db: Session, member: Member, jobs: RecordingBackend, dialogue: dict[str, Any]
+) -> None:
+    question, answer, _ = dialogue["ids"]
+    thanks = post(client, member[1], dialogue["group_id"], "Thanks, great!")
+    response = _train(client, member[1], dialogue["group_id"], comment_ids=[question, answer, thanks["id"]])
+    assert response.status_code == 201
+    assert (response.json()["message_count"], response.json()["preference_pair_count"]) == (3, 0)

@@ -2,14 +2,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from erpai.config import get_settings
-from erpai.db import get_engine
-from erpai.migrate import upgrade
 from erpai.providers.config import OpenAIConfig
 from erpai.providers.openai_client import OpenAIProvider
 from tests.fakes.openai_server import FakeOpenAI
@@ -67,18 +63,3 @@ def make_client(fake_openai: FakeOpenAI, sleeps: SleepRecorder) -> Iterator[Make
     yield make
     for client in made:
         client.close()
-
-
-@pytest.fixture
-def cli_db(  # a fresh migrated SQLite file for CLI commands
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path}/cli.db"
-    upgrade(url)
-    monkeypatch.setenv("ERPAI_DATABASE_URL", url)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield url
-    get_engine().dispose()
-    get_settings.cache_clear()
-    get_engine.cache_clear()

@@ -1,13 +1,24 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from erpai.answering.schemas import AnswerResult, ContextMessage
-from erpai.answering.service import MAX_QUESTION_CHARS, answer_question
+from erpai.answering.service import MAX_QUESTION_CHARS, Event, answer_question, stream_answer
 from erpai.auth import CurrentUser, SessionDep
 
 router = APIRouter(tags=["ask"])
+
+STREAM_DOC = (
+    "With stream=true (in the body or the query) the answer comes as text/event-stream: one `source` event "
+    '(the matches that ground it), `delta` events ({"text": ...}), then `done` with the AnswerResult, '
+    'or `error` ({"detail", "field", "code"}) when it fails midway.'
+)
 
 
 class AskRequest(BaseModel):
@@ -15,15 +26,36 @@ class AskRequest(BaseModel):
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     context: list[ContextMessage] | None = None
+    stream: bool = Field(default=False, description="Answer as server-sent events.")
 
 
-@router.post("/models/{model_id}/ask", response_model=AnswerResult)
-def ask(model_id: int, data: AskRequest, session: SessionDep, user: CurrentUser) -> AnswerResult:
-    return answer_question(
-        session,
-        model_id=model_id,
-        question=data.question,
-        context=data.context,
-        channel="api",
-        user_id=user.id,
-    )
+def _sse(events: Iterator[Event]) -> Iterator[bytes]:
+    for name, data in events:
+        yield f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+@router.post(
+    "/models/{model_id}/ask",
+    response_model=AnswerResult,
+    description=STREAM_DOC,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def ask(
+    model_id: int,
+    data: AskRequest,
+    session: SessionDep,
+    user: CurrentUser,
+    stream: bool = Query(default=False, description="Answer as server-sent events."),
+) -> Any:
+    arguments: dict[str, Any] = {
+        "model_id": model_id,
+        "question": data.question,
+        "context": data.context,
+        "channel": "api",
+        "user_id": user.id,
+    }
+    if not (stream or data.stream):
+        return answer_question(session, **arguments)
+    events = stream_answer(session, **arguments)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(_sse(events), media_type="text/event-stream", headers=headers)

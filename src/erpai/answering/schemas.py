@@ -1,21 +1,26 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ContextMessage(BaseModel):
     """One earlier message of a conversation (chat comment, assistant turn) given to the answering model."""
 
-    role: str = Field(description="'user' or 'assistant'")
-    name: str | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"] = Field(description="'user' or 'assistant'")
+    name: str | None = Field(default=None, max_length=256)
     content: str
 
 
 class Source(BaseModel):
     source_type: str = Field(description="'qa' or 'training_conversation'")
     source_id: int
-    score: float
+    score: float = Field(description="The build's calibrated confidence that this match fits the question.")
     question: str
+    answer: str | None = Field(default=None, description="The curated answer of this match.")
 
 
 class AnswerResult(BaseModel):
@@ -26,5 +31,6 @@ class AnswerResult(BaseModel):
     source_id: int | None = None
     compilation_id: int | None = None
     generated: bool = Field(default=False, description="True when a chat provider wrote the answer.")
+    chat_model: str | None = Field(default=None, description="The provider model that wrote the answer.")
     sources: list[Source] = Field(default_factory=list, description="The matches that grounded the answer.")
     hit_id: int | None = None

@@ -1,19 +1,32 @@
-"""Answering a question with a model's active build and recording it in the hit history."""
+"""Answering a question with a model's active build (curated first, else a grounded chat answer), recorded in
+the hit history; also as a stream of events."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import get_model
+from erpai.answering.grounding import chat_messages, retrieve
 from erpai.answering.schemas import AnswerResult, ContextMessage, Source
 from erpai.compilations.artifact import BuildArtifact, build_cache
-from erpai.compilations.models import CompilationArtifact, ModelHit
-from erpai.errors import InvalidInput
-from erpai.learning.embedders import get_embedder
+from erpai.compilations.models import BuildKind, Compilation, CompilationArtifact, ModelHit
+from erpai.errors import DomainError, InvalidInput
+from erpai.providers import ProviderClient, ProviderError, get_provider
+from erpai.providers.base import ChatMessage
+from erpai.providers.models import Provider
 
+__all__ = ["MAX_QUESTION_CHARS", "answer_question", "load_active_build", "retrieve", "stream_answer"]
+
+log = logging.getLogger("erpai.answering")
 MAX_QUESTION_CHARS = 8000
+Event = tuple[str, dict[str, Any]]
 
 
 def load_active_build(session: Session, *, model: AIModel) -> tuple[int, BuildArtifact] | None:
@@ -35,28 +48,6 @@ def load_active_build(session: Session, *, model: AIModel) -> tuple[int, BuildAr
     return compilation_id, artifact
 
 
-def retrieve(artifact: BuildArtifact, question: str) -> tuple[AnswerResult, list[Source]]:
-    vector = get_embedder(artifact.embedder).embed([question])
-    prediction = artifact.head.predict(vector)[0]
-    row = artifact.rows[prediction.neighbour]
-    source = Source(
-        source_type=row.source_type,
-        source_id=row.source_id,
-        score=prediction.confidence,
-        question=row.question,
-    )
-    answer = artifact.answers[prediction.label] if prediction.accepted else None
-    result = AnswerResult(
-        answer=answer,
-        confidence=prediction.confidence,
-        answered=prediction.accepted,
-        source_type=row.source_type if prediction.accepted else None,
-        source_id=row.source_id if prediction.accepted else None,
-        sources=[source],
-    )
-    return result, [source]
-
-
 def _validated(question: str) -> str:
     text = question.strip()
     if not text:
@@ -64,6 +55,95 @@ def _validated(question: str) -> str:
     if len(text) > MAX_QUESTION_CHARS:
         raise InvalidInput(f"question is longer than {MAX_QUESTION_CHARS} characters", field="question")
     return text
+
+
+@dataclass
+class _Plan:
+    """What answering a question takes: the curated result, and the chat call when a provider writes it."""
+
+    model_id: int
+    question: str
+    result: AnswerResult
+    client: ProviderClient | None = None
+    messages: list[ChatMessage] = field(default_factory=list)
+
+    @property
+    def generates(self) -> bool:
+        return self.client is not None
+
+
+def _chat_client(session: Session, model: AIModel) -> ProviderClient | None:
+    row = session.get(Provider, model.provider_id) if model.provider_id is not None else None
+    if row is None:
+        return None
+    client = get_provider(row)
+    if client.has("chat"):
+        return client
+    _close(client)
+    return None
+
+
+def _close(client: ProviderClient | None) -> None:
+    close = getattr(client, "close", None)
+    if callable(close):
+        close()
+
+
+def _chat_model(session: Session, compilation_id: int | None, client: ProviderClient) -> str:
+    """A fine-tune build answers with its fine-tuned model; anything else with the provider's base model."""
+    if compilation_id is not None:
+        row = session.get(Compilation, compilation_id)
+        if row is not None and row.kind == BuildKind.FINE_TUNE.value and row.compiled_model_name:
+            return row.compiled_model_name
+    return client.base_model
+
+
+def _plan(session: Session, *, model_id: int, question: str, context: Sequence[ContextMessage]) -> _Plan:
+    from erpai.compilations.snapshot import system_message_chain
+
+    text = _validated(question)
+    model = get_model(session, model_id=model_id)
+    build = load_active_build(session, model=model)
+    result, matches = AnswerResult(answer=None, confidence=0.0, answered=False), list[Source]()
+    if build is not None:
+        result, matches = retrieve(build[1], text)
+        result.compilation_id = build[0]
+    plan = _Plan(model_id=model.id, question=text, result=result)
+    if result.answered and model.prefer_curated_answer:
+        return plan  # the company's own wording, and no provider cost
+    client = _chat_client(session, model)
+    if client is None:
+        return plan
+    chain = build[1].system_messages if build else system_message_chain(session, model=model)
+    plan.client = client
+    plan.messages = chat_messages(system_messages=chain, matches=matches, context=context, question=text)
+    result.chat_model = _chat_model(session, result.compilation_id, client)
+    result.generated, result.sources = True, matches
+    return plan
+
+
+def _finish(session: Session, plan: _Plan, answer: str, *, channel: str, user_id: int | None) -> AnswerResult:
+    """Records the hit (one commit) and returns the final result."""
+    result = plan.result
+    if plan.generates:
+        result.answer = answer.strip() or None
+        result.answered = result.answer is not None
+    hit = ModelHit(
+        model_id=plan.model_id,
+        compilation_id=result.compilation_id,
+        user_id=user_id,
+        channel=channel,
+        question=plan.question,
+        answer=result.answer,
+        answered=result.answered,
+        score=result.confidence,
+        source_type=result.source_type,
+        source_id=result.source_id,
+    )
+    session.add(hit)
+    session.commit()
+    result.hit_id = hit.id
+    return result
 
 
 def answer_question(
@@ -77,29 +157,77 @@ def answer_question(
 ) -> AnswerResult:
     """Answers with the model's active build and records a hit-history row.
 
-    A model with no successful build yet returns answered=False and answer=None.
+    Curated first: a confident build answers with the Q&A's own wording (when the model prefers curated
+    answers). Otherwise a provider that can chat writes the answer, grounded on the build's best matches;
+    with no build it answers from its base model and the system message chain. A model that can neither
+    returns answered=False and answer=None. A provider failure raises :class:`ProviderError`.
     """
-    text = _validated(question)
-    model = get_model(session, model_id=model_id)
-    build = load_active_build(session, model=model)
-    if build is None:
-        result = AnswerResult(answer=None, confidence=0.0, answered=False)
-    else:
-        result, _ = retrieve(build[1], text)
-        result.compilation_id = build[0]
-    hit = ModelHit(
-        model_id=model.id,
-        compilation_id=result.compilation_id,
-        user_id=user_id,
-        channel=channel,
-        question=text,
-        answer=result.answer,
-        answered=result.answered,
-        score=result.confidence,
-        source_type=result.source_type,
-        source_id=result.source_id,
+    plan = _plan(session, model_id=model_id, question=question, context=context or [])
+    answer = plan.result.answer or ""
+    if plan.client is not None:
+        session.commit()  # ends the read transaction: no database lock is held during the provider call
+        try:
+            answer = plan.client.chat(plan.messages, model=plan.result.chat_model)
+        finally:
+            _close(plan.client)
+    return _finish(session, plan, answer, channel=channel, user_id=user_id)
+
+
+def stream_answer(
+    session: Session,
+    *,
+    model_id: int,
+    question: str,
+    context: list[ContextMessage] | None = None,
+    channel: str = "api",
+    user_id: int | None = None,
+) -> Iterator[Event]:
+    """Like :func:`answer_question`, as events: ``source``, ``delta``…, then ``done`` (or ``error``).
+
+    Bad input and a provider that fails before the first token raise here, before any event; a failure
+    after that becomes an ``error`` event. The hit is recorded when the stream completes.
+    """
+    plan = _plan(session, model_id=model_id, question=question, context=context or [])
+    deltas: Iterator[str] = iter([plan.result.answer] if plan.result.answer else [])
+    if plan.client is not None:
+        session.commit()  # no database lock is held while the provider streams
+        try:
+            deltas = plan.client.chat_stream(plan.messages, model=plan.result.chat_model)
+        except BaseException:
+            _close(plan.client)
+            raise
+    return _events(session, plan, deltas, channel=channel, user_id=user_id)
+
+
+def _events(
+    session: Session, plan: _Plan, deltas: Iterator[str], *, channel: str, user_id: int | None
+) -> Iterator[Event]:
+    result = plan.result
+    yield (
+        "source",
+        {
+            "sources": [s.model_dump(mode="json") for s in result.sources],
+            "compilation_id": result.compilation_id,
+            "generated": result.generated,
+            "chat_model": result.chat_model,
+        },
     )
-    session.add(hit)
-    session.commit()
-    result.hit_id = hit.id
-    return result
+    parts: list[str] = []
+    try:
+        for piece in deltas:
+            parts.append(piece)
+            yield "delta", {"text": piece}
+        final = _finish(session, plan, "".join(parts), channel=channel, user_id=user_id)
+    except DomainError as exc:
+        session.rollback()
+        code = exc.code if isinstance(exc, ProviderError) else None
+        yield "error", {"detail": exc.message, "field": exc.field, "code": code}
+        return
+    except Exception:
+        session.rollback()
+        log.exception("answer stream of model %s failed", plan.model_id)
+        yield "error", {"detail": "the answer could not be completed; try again", "field": None, "code": None}
+        return
+    finally:
+        _close(plan.client)
+    yield "done", final.model_dump(mode="json")

@@ -17,6 +17,7 @@ from erpai.chat import mentions
 from erpai.chat.comments import add_comment, user_names
 from erpai.chat.models import ArbiterTask, ChatComment, ChatMember, MemberRole
 from erpai.compilations.models import Compilation
+from erpai.compilations.service import worker_identity
 from erpai.config import get_settings
 from erpai.db import utcnow
 from erpai.errors import DomainError
@@ -28,18 +29,19 @@ LOCK_RETRIES = 8
 
 def process_arbiter_task(session: Session, *, arbiter_task_id: int) -> ChatComment | None:
     """Answers one task; a second delivery of the same task finds it claimed and does nothing."""
-    if not _claim(session, arbiter_task_id=arbiter_task_id):
+    attempt = _claim(session, arbiter_task_id=arbiter_task_id)
+    if attempt is None:
         return None
     target = _target(session, arbiter_task_id=arbiter_task_id)
     if target is None:
         session.commit()
-        return _finish(session, task_id=arbiter_task_id, status="skipped", reply=None)
+        return _finish(session, task_id=arbiter_task_id, attempt=attempt, status="skipped", reply=None)
     comment_id, group_id, model_id, speaker_id = target
     text = compose_answer(session, model_id=model_id, comment_id=comment_id)
-    # A fresh transaction that writes first (SQLite cannot upgrade a read snapshot to a write under load).
+    # A fresh transaction for the reply, so that the answering (slow) holds no lock.
     session.commit()
     reply = add_comment(session, group_id=group_id, user_id=speaker_id, text=text, reply_to=comment_id)
-    return _finish(session, task_id=arbiter_task_id, status="done", reply=reply)
+    return _finish(session, task_id=arbiter_task_id, attempt=attempt, status="done", reply=reply)
 
 
 def _target(session: Session, *, arbiter_task_id: int) -> tuple[int, int, int, int] | None:
@@ -55,15 +57,22 @@ def _target(session: Session, *, arbiter_task_id: int) -> tuple[int, int, int, i
     return comment.id, comment.group_id, model.id, model.virtual_user_id
 
 
-def _claim(session: Session, *, arbiter_task_id: int) -> bool:
+def _claim(session: Session, *, arbiter_task_id: int) -> int | None:
+    """Atomically pending -> running; the attempt number of this claim, or None when not pending."""
     stmt = (
         update(ArbiterTask)
         .where(ArbiterTask.id == arbiter_task_id, ArbiterTask.status == "pending")
-        .values(status="running")
+        .values(
+            status="running",
+            attempts=ArbiterTask.attempts + 1,
+            claim_time_utc=utcnow(),
+            worker_id=worker_identity(),
+        )
+        .returning(ArbiterTask.attempts)
     )
-    result = cast(CursorResult[Any], session.execute(stmt, execution_options={"synchronize_session": False}))
+    attempt = session.execute(stmt, execution_options={"synchronize_session": False}).scalar_one_or_none()
     session.commit()
-    return result.rowcount == 1
+    return attempt
 
 
 def _may_speak(session: Session, *, model: AIModel, group_id: int) -> bool:
@@ -78,14 +87,30 @@ def _may_speak(session: Session, *, model: AIModel, group_id: int) -> bool:
     return role is not None and role != MemberRole.OBSERVER.value
 
 
-def _finish(session: Session, *, task_id: int, status: str, reply: ChatComment | None) -> ChatComment | None:
+def _finish(
+    session: Session, *, task_id: int, attempt: int, status: str, reply: ChatComment | None
+) -> ChatComment | None:
+    """Completes the task with its reply in one transaction, only while this claim is still the task's.
+
+    A worker presumed dead whose task was handed on (``recover_arbiter_tasks``) gets nothing written.
+    """
     values = {
         "status": status,
         "reply_comment_id": reply.id if reply else None,
         "completion_time_utc": utcnow(),
     }
-    stmt = update(ArbiterTask).where(ArbiterTask.id == task_id).values(**values)
-    session.execute(stmt)
+    stmt = (
+        update(ArbiterTask)
+        .where(ArbiterTask.id == task_id, ArbiterTask.status == "running", ArbiterTask.attempts == attempt)
+        .values(**values)
+    )
+    result = cast(CursorResult[Any], session.execute(stmt, execution_options={"synchronize_session": False}))
+    if result.rowcount != 1:
+        session.rollback()
+        log.warning(
+            "arbiter task %s (attempt %s) was handed to another worker; reply dropped", task_id, attempt
+        )
+        return None
     session.commit()
     return reply
 
@@ -171,8 +196,7 @@ def _prompt(
         )
         for c in earlier
     ]
-    own = mentions.token(arbiter_user_id) if arbiter_user_id is not None else None
-    text = comment.text.replace(own, " ") if own else comment.text
+    text = mentions.without(comment.text, arbiter_user_id) if arbiter_user_id is not None else comment.text
     question = " ".join(mentions.render(text, names=names | _names_of(session, text), prefix="").split())
     return question or comment.text, context
 

@@ -47,3 +47,10 @@ def render(text: str, *, names: Mapping[int, str], prefix: str = "@") -> str:
 
 def ids_in(texts: Iterable[str]) -> set[int]:
     return {user_id for text in texts for user_id in mentioned_ids(text)}
+
+
+def without(text: str, user_id: int) -> str:
+    """The text with every mention of that user (the one addressed) taken out, spacing tidied."""
+    removed = re.sub(re.escape(token(user_id)) + r"[,:;]?", " ", text)
+    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in removed.splitlines())
+    return "\n".join(lines).strip()

@@ -67,4 +67,9 @@ class ArbiterTask(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     reply_comment_id: Mapped[int | None] = mapped_column(ForeignKey("chat_comments.id", ondelete="SET NULL"))
     creation_time_utc: Mapped[datetime] = mapped_column(default=utcnow)
+    # Each claim bumps ``attempts``; only the holder of the latest claim may post the reply, so a worker
+    # that was presumed dead (and its task handed to another) cannot answer a second time.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    claim_time_utc: Mapped[datetime | None]
+    worker_id: Mapped[str | None] = mapped_column(String(128))  # host:pid of the claim
     completion_time_utc: Mapped[datetime | None]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from erpai.ai_models.models import AIModel
 from erpai.chat import mentions
 from erpai.chat.comments import user_names
+from erpai.chat.corrections import corrected_answer
 from erpai.chat.models import ChatComment, ChatGroup
 from erpai.chat.schemas import TrainRequest, TrainResult
 from erpai.chat.service import get_group, require_writer
@@ -43,7 +44,7 @@ def train_from_chat(session: Session, *, group_id: int, data: TrainRequest, acto
     comments = _selected_comments(session, group_id=group_id, comment_ids=data.comment_ids)
     arbiters = _arbiters_by_user(session, comments)
     model = _target_model(session, arbiters=arbiters, model_id=data.model_id)
-    turns = _turns(session, comments=comments, arbiters=arbiters)
+    turns = _turns(session, comments=comments, arbiters=arbiters, addressee=model.virtual_user_id)
     pairs = preference_pairs(turns)
     group = get_group(session, group_id=group_id)
     conversation = add_conversation(
@@ -113,12 +114,16 @@ def _target_model(session: Session, *, arbiters: dict[int, AIModel], model_id: i
     return next(iter(arbiters.values()))
 
 
-def _turns(session: Session, *, comments: Sequence[ChatComment], arbiters: dict[int, AIModel]) -> list[Turn]:
+def _turns(
+    session: Session, *, comments: Sequence[ChatComment], arbiters: dict[int, AIModel], addressee: int | None
+) -> list[Turn]:
+    """Mentions as plain names, except the trained arbiter's own: it is taken out, as when it answers."""
     users = user_names(session, {c.user_id for c in comments} | mentions.ids_in(c.text for c in comments))
     names = {user_id: user.name for user_id, user in users.items()}
     turns = []
     for c in comments:
-        contents = mentions.render(c.text, names=names, prefix="")
+        text = mentions.without(c.text, addressee) if addressee is not None else c.text
+        contents = mentions.render(text or c.text, names=names, prefix="")
         if c.user_id in arbiters:
             turns.append(Turn(ASSISTANT, arbiters[c.user_id].name, contents, c))
         else:
@@ -128,22 +133,26 @@ def _turns(session: Session, *, comments: Sequence[ChatComment], arbiters: dict[
 
 
 def preference_pairs(turns: Sequence[Turn]) -> list[dict[str, str]]:
-    """An AI answer followed by a person's comment: (question before it, rejected answer, the correction)."""
+    """An AI answer followed by a person's correction: (question before it, rejected answer, correction).
+
+    A thank-you or a follow-up question after the answer is no correction (see ``corrected_answer``).
+    """
     pairs = []
     for index, turn in enumerate(turns):
         if turn.role != ASSISTANT or index + 1 >= len(turns):
             continue
-        correction = turns[index + 1]
-        if correction.role != USER or correction.comment.is_system:
+        following = turns[index + 1]
+        if following.role != USER or following.comment.is_system:
+            continue
+        correction = corrected_answer(following.contents)
+        if correction is None:
             continue
         prompt = next(
             (t.contents for t in reversed(turns[:index]) if t.role == USER and not t.comment.is_system),
             None,
         )
         if prompt is not None:
-            pairs.append(
-                {"prompt": prompt, "rejected_answer": turn.contents, "corrected_answer": correction.contents}
-            )
+            pairs.append({"prompt": prompt, "rejected_answer": turn.contents, "corrected_answer": correction})
     return pairs
 
 

@@ -138,6 +138,18 @@ def activate_build(
         typer.echo(f"build {compilation.id} now answers for model {compilation.model_id}")
 
 
+@build_app.command("cancel")
+@handle_errors
+def cancel_build(
+    compilation_id: int, as_user: str = typer.Option(None, "--as", help="Acting user's login.")
+) -> None:
+    """Cancel a queued or running build (and its provider fine-tune job); the active build stays."""
+    user_id = _acting_user_id(as_user)
+    with cli_session() as session:
+        compilation = service.cancel_compilation(session, compilation_id=compilation_id, actor_id=user_id)
+        typer.echo(f"build {compilation.id} {compilation.error_message}")
+
+
 def ask_command(
     model: str = typer.Argument(..., help="Model id or name."),
     question: str = typer.Argument(..., help="The question."),
@@ -150,13 +162,15 @@ def ask_command(
     if as_json:
         print_json(result)
         return
-    if result.compilation_id is None:
+    if result.compilation_id is None and not result.generated:
         typer.echo(
             f"model '{target.name}' has no active build yet: compile it with 'erpai compile {target.name}'"
         )
-    else:
-        typer.echo(result.answer if result.answered else "I don't know.")
-        typer.echo(f"(confidence {result.confidence:.3f}, build {result.compilation_id})", err=True)
+        return
+    typer.echo(result.answer if result.answered else "I don't know.")
+    how = f"written by {result.chat_model}" if result.generated else f"confidence {result.confidence:.3f}"
+    cited = ", ".join(f"{s.source_type} #{s.source_id}" for s in result.sources) or "none"
+    typer.echo(f"({how}, build {result.compilation_id or 'none'}, sources: {cited})", err=True)
 
 
 def worker_command() -> None:
@@ -170,5 +184,11 @@ def worker_command() -> None:
         failed = service.recover_interrupted_compilations(session)
     if failed:
         typer.echo(f"marked interrupted compilations as failed: {failed}")
+    from erpai.chat.recovery import recover_arbiter_tasks
+
+    with cli_session() as session:
+        recovered = recover_arbiter_tasks(session)
+    if recovered.requeued:
+        typer.echo(f"re-enqueued {len(recovered.requeued)} pending chat answers")
     typer.echo("worker started; Ctrl+C to stop")
     run_worker(settings.resolved_database_url)

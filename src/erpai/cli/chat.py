@@ -34,7 +34,7 @@ chat_app.add_typer(member_app, name="member")
 GroupArgument = typer.Argument(..., help="Group id, or the name of one of your groups.")
 COMMENT_COLUMNS = ["id", "author_name", "text", "reply_to_comment_id", "creation_time_utc"]
 GROUP_COLUMNS = ["id", "name", "created_by_user_id", "last_interaction_time_utc"]
-DONE = ("done", "skipped")
+DONE = ("done", "skipped", "failed")
 
 
 @group_app.command("add")

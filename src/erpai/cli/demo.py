@@ -42,7 +42,8 @@ def demo_command(
     console.print(
         f"demo company {'loaded' if created else 'already present'}; {len(pending)} model(s) compiled"
     )
-    console.print(f"API:    {url}/api/v1   (docs at {url}/docs)")
-    console.print(f"Token:  {token}", highlight=False)
-    console.print(f'Try:    curl -H "Authorization: Bearer {token}" {url}/api/v1/models', highlight=False)
+    # Plain echo: rich would wrap the long lines that people copy and paste.
+    typer.echo(f"API:    {url}/api/v1   (docs at {url}/docs)")
+    typer.echo(f"Token:  {token}")
+    typer.echo(f'Try:    curl -H "Authorization: Bearer {token}" {url}/api/v1/models')
 

@@ -46,13 +46,19 @@ def embed_with_cache(
     embedder: Embedder,
     texts: Sequence[str],
     progress: Callable[[int, int], None] | None = None,
-    batch_size: int = 256,
+    release: Callable[[], None] | None = None,
+    batch_size: int = 1024,
 ) -> tuple[np.ndarray, int]:
-    """Returns (vectors in input order, how many texts were newly embedded). Flushes, never commits."""
+    """Returns (vectors in input order, how many texts were newly embedded). Flushes, never commits.
+
+    ``release`` is called after the cache lookup, before the slow embedding: the caller ends its
+    transaction there, so no database lock is held while the encoder runs.
+    """
     digests = [_digest(t) for t in texts]
     cached = _cached(session, embedder.name, sorted(set(digests)))
     missing = sorted({d: t for d, t in zip(digests, texts, strict=True) if d not in cached}.items())
-    # Embed everything before writing: no write lock is held during the slow part.
+    if release:
+        release()
     fresh: list[dict[str, Any]] = []
     for start in range(0, len(missing), batch_size):
         batch = missing[start : start + batch_size]

@@ -11,10 +11,22 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
+from erpai.compilations import finetune
 from erpai.compilations.buildlog import activation_decision, format_build_log
-from erpai.compilations.models import Compilation, CompilationArtifact, CompilationAsset, CompilationStatus
+from erpai.compilations.models import (
+    BuildKind,
+    Compilation,
+    CompilationArtifact,
+    CompilationAsset,
+    CompilationStatus,
+)
 from erpai.compilations.pipeline import BuildResult, Progress, build_retrieval
-from erpai.compilations.service import _notify_completion, fail_compilation, worker_identity
+from erpai.compilations.service import (
+    ACTIVE_STATES,
+    _notify_completion,
+    fail_compilation,
+    worker_identity,
+)
 from erpai.compilations.snapshot import take_snapshot
 from erpai.config import get_settings
 from erpai.db import session_factory, utcnow
@@ -47,13 +59,13 @@ class Heartbeat:
     def _run(self) -> None:
         interval = get_settings().compile_heartbeat_seconds
         while not self._stop.wait(interval):
-            with session_factory()() as session:
-                session.execute(
-                    update(Compilation)
-                    .where(Compilation.id == self.compilation_id)
-                    .values(heartbeat_time_utc=utcnow())
-                )
-                session.commit()
+            try:
+                with session_factory()() as session:
+                    stamp = update(Compilation).where(Compilation.id == self.compilation_id)
+                    session.execute(stamp.values(heartbeat_time_utc=utcnow()))
+                    session.commit()
+            except Exception:  # a busy database must not kill the heartbeat; the next beat retries
+                log.warning("heartbeat of compilation %s failed", self.compilation_id, exc_info=True)
 
 
 def _claim(session: Session, compilation_id: int) -> bool:
@@ -87,7 +99,8 @@ def run_compilation(*, compilation_id: int, progress: Progress | None = None) ->
                 if not isinstance(exc, DomainError):
                     log.exception("compilation %s failed", compilation_id)
                 compilation = session.get(Compilation, compilation_id)
-                if compilation is not None:
+                # Already ended (cancelled by an admin): that outcome stands.
+                if compilation is not None and compilation.status in ACTIVE_STATES:
                     fail_compilation(compilation, message)
                     session.commit()
 
@@ -105,20 +118,32 @@ def _compile(session: Session, compilation_id: int, progress: Progress | None) -
     assert model is not None
     provider = session.get(Provider, model.provider_id) if model.provider_id else None
     inputs = take_snapshot(session, model=model)
-    # Committing after embedding keeps the new embeddings even if a later step fails, and frees the
-    # database for other writers while the head trains.
+    tune = (
+        finetune.prepare(session, compilation=compilation, model=model, provider=provider, inputs=inputs)
+        if compilation.kind == BuildKind.FINE_TUNE.value
+        else None
+    )
+    # Commits at the checkpoints keep the new embeddings even if a later step fails, and leave the
+    # database free for other writers while the encoder and the head run.
     result = build_retrieval(
         session,
         inputs=inputs,
         embedder_name=embedder_for(provider),
         progress=progress,
-        on_embedded=session.commit,
+        checkpoint=session.commit,
     )
     _store(session, compilation, result)
+    if tune is not None:
+        retrieval_log = format_build_log(compilation, model, result, finetune.ACTIVATION_PENDING)
+        finetune.run(session, compilation=compilation, plan=tune, retrieval_log=retrieval_log)
     activate, reason = activation_decision(session, model=model, compilation=compilation)
     if activate:
         model.conversational_compilation_id = compilation.id
-    compilation.build_log = format_build_log(compilation, model, result, reason)
+    compilation.build_log = (
+        format_build_log(compilation, model, result, reason)
+        if tune is None
+        else f"{compilation.build_log}Activation: {reason}\n"
+    )
     compilation.status = CompilationStatus.COMPLETED.value
     compilation.is_successful = True
     compilation.completion_time_utc = utcnow()
@@ -144,7 +169,7 @@ def _store(session: Session, compilation: Compilation, result: BuildResult) -> N
         **{k: round(v, 3) for k, v in result.timings.items()},
     }
     assets = {
-        "build_kind": "retrieval",
+        "build_kind": compilation.kind,
         "embedder": result.artifact.embedder,
         "threshold": f"{result.artifact.head.threshold:.6f}",
         "calibration": json.dumps(result.calibration),

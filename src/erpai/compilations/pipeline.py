@@ -73,9 +73,10 @@ def build_retrieval(
     inputs: BuildInputs,
     embedder_name: str,
     progress: Progress | None = None,
-    on_embedded: Callable[[], None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> BuildResult:
-    """``on_embedded`` runs once the embeddings are cached (the job commits there, releasing locks)."""
+    """``checkpoint`` ends the caller's transaction (the job commits): before the encoder runs and once
+    the new embeddings are cached, so no database lock is held during the slow parts."""
     in_scope = inputs.in_scope
     if not in_scope:
         raise InvalidInput(
@@ -93,10 +94,12 @@ def build_retrieval(
     report: Callable[[int, int], None] | None = (
         (lambda d, t: progress("embedding", d, t)) if progress else None
     )
-    vectors, fresh = embed_with_cache(session, embedder=embedder, texts=texts, progress=report)
+    vectors, fresh = embed_with_cache(
+        session, embedder=embedder, texts=texts, progress=report, release=checkpoint
+    )
     timings["embed_seconds"] = time.perf_counter() - started
-    if on_embedded:
-        on_embedded()
+    if checkpoint:
+        checkpoint()
     x_train, x_held = vectors[: len(in_scope)], vectors[len(in_scope) :]
 
     mark = time.perf_counter()

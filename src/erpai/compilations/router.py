@@ -54,6 +54,12 @@ def activate(compilation_id: int, session: SessionDep, admin: AdminUser) -> Comp
     return CompilationRead.model_validate(compilation)
 
 
+@router.post("/compilations/{compilation_id}/cancel", response_model=CompilationRead)
+def cancel(compilation_id: int, session: SessionDep, admin: AdminUser) -> CompilationRead:
+    compilation = service.cancel_compilation(session, compilation_id=compilation_id, actor_id=admin.id)
+    return CompilationRead.model_validate(compilation)
+
+
 @router.get("/models/{model_id}/hits", response_model=Page[HitRead])
 def list_hits(
     model_id: int,

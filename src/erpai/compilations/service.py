@@ -57,6 +57,10 @@ def start_compilation(
             "another model); set provider_id first",
             field="provider_id",
         )
+    if kind == BuildKind.FINE_TUNE.value:
+        from erpai.compilations.finetune import ensure_capable
+
+        ensure_capable(session, model=model)
     _ensure_not_running(session, model)
     _ensure_has_training_data(session, model)
     compilation = Compilation(
@@ -115,6 +119,34 @@ def activate_compilation(session: Session, *, compilation_id: int, actor_id: int
         changes={"conversational_compilation_id": [previous, compilation.id]},
     )
     session.commit()
+    return compilation
+
+
+def cancel_compilation(session: Session, *, compilation_id: int, actor_id: int) -> Compilation:
+    """Ends a queued or running compile as failed ("cancelled by <login>") and cancels its provider job.
+
+    The last good build stays active; the worker notices and stops without writing.
+    """
+    from erpai.compilations.finetune import cancel_job
+    from erpai.providers.models import Provider
+    from erpai.users.models import User
+
+    compilation = get_compilation(session, compilation_id=compilation_id)
+    if compilation.status not in ACTIVE_STATES:
+        raise Conflict(
+            f"compilation {compilation_id} is not running, so it cannot be cancelled", field="status"
+        )
+    actor = session.get(User, actor_id)
+    fail_compilation(compilation, f"cancelled by {actor.login if actor else f'user {actor_id}'}")
+    record_change(session, user_id=actor_id, entity="compilation", entity_id=compilation.id, action="cancel")
+    session.commit()
+    assets = {a.asset_key: a.value for a in compilation.assets}
+    job_id = assets.get("fine_tune_dpo_job_id") or assets.get("fine_tune_job_id")
+    if job_id:
+        model = session.get(AIModel, compilation.model_id)
+        provider = session.get(Provider, model.provider_id) if model and model.provider_id else None
+        compilation.build_log = f"{compilation.build_log or ''}{cancel_job(provider, job_id)}\n"
+        session.commit()
     return compilation
 
 

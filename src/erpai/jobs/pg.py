@@ -71,15 +71,24 @@ def apply_schema(url: str) -> None:
 
 
 def run_worker(
-    url: str, *, wait: bool = True, timeout: float | None = None, install_signals: bool = True
+    url: str,
+    *,
+    wait: bool = True,
+    timeout: float | None = None,
+    install_signals: bool = True,
+    concurrency: int | None = None,
 ) -> None:
+    """``concurrency``: jobs run at once, each in a thread (default: ERPAI_JOB_WORKER_CONCURRENCY)."""
+    from erpai.config import get_settings
+
     load_task_modules()
     app = build_app(url)
+    jobs_at_once = concurrency or get_settings().job_worker_concurrency
 
     async def main() -> None:
         async with app.open_async():
             work = app.run_worker_async(
-                queues=[QUEUE], wait=wait, install_signal_handlers=install_signals, concurrency=1
+                queues=[QUEUE], wait=wait, install_signal_handlers=install_signals, concurrency=jobs_at_once
             )
             await (asyncio.wait_for(work, timeout) if timeout else work)
 

@@ -152,6 +152,14 @@ class IntentHead:
         neighbour = np.where(same, sims, -np.inf).argmax(axis=1)
         return label.astype(np.int64), score.astype(np.float32), neighbour.astype(np.int64)
 
+    def nearest(self, x: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The ``k`` training rows closest to one question, best first: (row, cosine in neighbour space)."""
+        sims = (self._features(_unit_rows(np.atleast_2d(x)[:1])) @ self.feats.T)[0]
+        k = max(0, min(k, len(sims)))
+        top = np.argpartition(-sims, k - 1)[:k] if 0 < k < len(sims) else np.arange(len(sims))[:k]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(int(i), float(sims[i])) for i in top]
+
     def confidence(self, score: np.ndarray) -> np.ndarray:
         """Map raw scores to calibrated confidences in [0,1]."""
         p = self.params

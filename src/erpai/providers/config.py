@@ -63,6 +63,11 @@ class OpenAIConfig(BaseModel):
     supports_embeddings: bool = True
     supports_fine_tune: bool = True
     training_price_per_million_tokens: float = Field(default=3.0, ge=0, description="For cost estimates.")
+    fine_tune_preferences: bool = Field(
+        default=False,
+        description="After the supervised fine-tune, a DPO job on the Train AI corrections (where the model "
+        "supports it).",
+    )
 
     @field_validator("base_url")
     @classmethod

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 21:48:14.839830
+Create Date: 2026-11-22 22:10:00.796604
 """
 
 from collections.abc import Sequence
@@ -439,6 +439,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reply_comment_id", sa.Integer(), nullable=True),
         sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("claim_time_utc", sa.DateTime(), nullable=True),
+        sa.Column("worker_id", sa.String(length=128), nullable=True),
         sa.Column("completion_time_utc", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["comment_id"],

@@ -1,0 +1,99 @@
+"""Stuck arbiter answers after a restart: lost queue entries and answers whose worker died."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from erpai.chat.comments import enqueue_answers
+from erpai.chat.models import ArbiterTask
+from erpai.config import get_settings
+from erpai.db import utcnow
+
+log = logging.getLogger("erpai.chat")
+MAX_ATTEMPTS = 3  # a task that took its worker down this often is given up, not retried forever
+
+
+@dataclass
+class RecoveredTasks:
+    reset: list[int] = field(default_factory=list)  # running, worker dead: back to pending
+    given_up: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
+
+
+def recover_arbiter_tasks(session: Session, *, stale_seconds: float | None = None) -> RecoveredTasks:
+    """Hands dead ``running`` tasks back to pending, then enqueues every pending task again.
+
+    Safe while other workers run: a live worker's task is neither stale nor of a dead process, a
+    duplicate delivery finds the task claimed and does nothing, and a presumed-dead worker that comes
+    back cannot post its reply (its claim is no longer the task's; see ``arbiter._finish``).
+    """
+    stale = get_settings().chat_task_stale_seconds if stale_seconds is None else stale_seconds
+    result = RecoveredTasks()
+    session.commit()  # end any earlier transaction: what follows reads fresh rows
+    running = session.execute(
+        select(ArbiterTask.id, ArbiterTask.attempts, ArbiterTask.claim_time_utc, ArbiterTask.worker_id).where(
+            ArbiterTask.status == "running"
+        )
+    ).tuples()
+    stale_before = utcnow() - timedelta(seconds=stale)
+    for task_id, attempts, claimed, worker in list(running):
+        if not _is_dead(claimed, worker, stale_before):
+            continue
+        give_up = attempts >= MAX_ATTEMPTS
+        values = {"status": "failed", "completion_time_utc": utcnow()} if give_up else {"status": "pending"}
+        # Only if nobody finished or re-claimed it since it was read.
+        stmt = (
+            update(ArbiterTask)
+            .where(
+                ArbiterTask.id == task_id, ArbiterTask.status == "running", ArbiterTask.attempts == attempts
+            )
+            .values(**values)
+        )
+        changed = cast(
+            CursorResult[Any], session.execute(stmt, execution_options={"synchronize_session": False})
+        )
+        if changed.rowcount == 1:
+            (result.given_up if give_up else result.reset).append(task_id)
+    session.commit()
+    pending = select(ArbiterTask.id).where(ArbiterTask.status == "pending").order_by(ArbiterTask.id)
+    result.requeued = list(session.scalars(pending))
+    session.commit()
+    enqueue_answers(result.requeued)
+    _report(result)
+    return result
+
+
+def _is_dead(claimed: datetime | None, worker: str | None, stale_before: datetime) -> bool:
+    """Stale, or claimed by a process of this host that is gone (a restart right after a crash)."""
+    if claimed is None or claimed < stale_before:
+        return True
+    host, _, pid = (worker or "").rpartition(":")
+    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _report(result: RecoveredTasks) -> None:
+    if result.reset or result.given_up or result.requeued:
+        log.warning(
+            "arbiter tasks: reset %s, given up %s, %s pending enqueued again",
+            result.reset,
+            result.given_up,
+            len(result.requeued),
+        )
