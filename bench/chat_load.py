@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from chat_load_world import QUESTIONS, World, compile_arbiters, seed  # noqa: E402
 
 MARKER = re.compile(r"\bm-\d+-\d+\b")
+WARM_UP_PER_PROCESS = 4
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Posted:
 
 @dataclass
 class Results:
+    warm_up: int  # warm-up questions asked (and answered) before the load
     posted: list[Posted] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -72,6 +74,8 @@ def server_env(url: str, data_dir: str, args: argparse.Namespace) -> dict[str, s
     }
     if args.pg_concurrency:
         env["ERPAI_JOB_WORKER_CONCURRENCY"] = str(args.pg_concurrency)
+    if args.no_embedded_worker:
+        env["ERPAI_EMBEDDED_WORKER"] = "false"
     return env
 
 
@@ -133,6 +137,32 @@ def fetch_all(base: str, token: str, group_id: int) -> list[dict[str, Any]]:
             after = rows[-1]["id"]
 
 
+def warm_up(base: str, world: World, count: int, timeout: float) -> float:
+    """Asks ``count`` questions first and waits for their replies: each worker loads its encoders once.
+
+    The figures below are then the steady state; this cold start is printed on its own.
+    """
+    group_id = world.group_ids[0]
+    headers = {"Authorization": f"Bearer {world.tokens[world.client_group.index(group_id)]}"}
+    started = time.perf_counter()
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        asked = [
+            client.post(
+                f"/api/v1/chat/groups/{group_id}/comments",
+                json={"text": f"@{world.arbiter_logins[group_id][n % 2]} warm-up question {n}?"},
+            ).raise_for_status()
+            for n in range(count)
+        ]
+        wanted = {r.json()["id"] for r in asked}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rows = fetch_all(base, headers["Authorization"].split()[-1], group_id)
+            if wanted <= {c["reply_to_comment_id"] for c in rows if c["author_is_virtual"]}:
+                break
+            time.sleep(0.2)
+    return time.perf_counter() - started
+
+
 def wait_for_replies(
     base: str, world: World, expected: int, timeout: float
 ) -> dict[int, list[dict[str, Any]]]:
@@ -176,9 +206,9 @@ def check(world: World, results: Results, comments: dict[int, list[dict[str, Any
         rows = conn.execute(text("SELECT status, count(*) FROM chat_arbiter_tasks GROUP BY status"))
         statuses: dict[str, int] = {str(status): int(count) for status, count in rows}
     engine.dispose()
-    mentions = sum(1 for p in results.posted if p.mentions)
-    if statuses.get("done", 0) != mentions or sum(statuses.values()) != mentions:
-        problems.append(f"arbiter tasks {statuses}, expected {mentions} done")
+    tasks_owed = sum(1 for p in results.posted if p.mentions) + results.warm_up
+    if statuses.get("done", 0) != tasks_owed or sum(statuses.values()) != tasks_owed:
+        problems.append(f"arbiter tasks {statuses}, expected {tasks_owed} done (warm-up included)")
     return problems
 
 
@@ -186,10 +216,11 @@ def reply_seconds(
     world: World, comments: dict[int, list[dict[str, Any]]]
 ) -> tuple[list[float], Counter[str]]:
     by_id = {c["id"]: c for rows in comments.values() for c in rows}
+    asked_ids = {c["id"] for c in by_id.values() if MARKER.search(c["text"]) and not c["author_is_virtual"]}
     seconds: list[float] = []
     kinds: Counter[str] = Counter()
     for c in by_id.values():
-        if c["author_is_virtual"] and c["reply_to_comment_id"] in by_id:
+        if c["author_is_virtual"] and c["reply_to_comment_id"] in asked_ids:
             asked = datetime.fromisoformat(by_id[c["reply_to_comment_id"]]["creation_time_utc"])
             seconds.append((datetime.fromisoformat(c["creation_time_utc"]) - asked).total_seconds())
             kinds[_kind(world, c["text"])] += 1
@@ -202,8 +233,10 @@ def _kind(world: World, reply: str) -> str:
     return "could not answer" if reply.startswith("I can't answer") else "does not know"
 
 
-def load(base: str, world: World, args: argparse.Namespace) -> tuple[Results, dict[int, Any], float, float]:
-    results = Results()
+def load(
+    base: str, world: World, args: argparse.Namespace, warm: int
+) -> tuple[Results, dict[int, Any], float, float]:
+    results = Results(warm_up=warm)
     started = time.perf_counter()
     threads = [
         threading.Thread(target=run_client, args=(base, world, i, args.comments, results))
@@ -215,7 +248,7 @@ def load(base: str, world: World, args: argparse.Namespace) -> tuple[Results, di
         t.join()
     posting = time.perf_counter() - started
     mentions = sum(1 for p in results.posted if p.mentions)
-    comments = wait_for_replies(base, world, mentions, args.timeout)
+    comments = wait_for_replies(base, world, mentions + warm, args.timeout)
     return results, comments, posting, time.perf_counter() - started
 
 
@@ -228,8 +261,12 @@ def run(url: str, label: str, args: argparse.Namespace) -> bool:
     port = free_port()
     server = start_server(env, port)
     workers = start_workers(env, args.pg_workers) if url.startswith("postgresql") else []
+    base = f"http://127.0.0.1:{port}"
     try:
-        results, comments, posting, drained = load(f"http://127.0.0.1:{port}", world, args)
+        warm = WARM_UP_PER_PROCESS * (1 + len(workers))
+        cold = warm_up(base, world, warm, args.timeout)
+        print(f"{label}: warm-up ({warm} questions answered with cold encoders): {cold:.1f} s")
+        results, comments, posting, drained = load(base, world, args, warm)
     finally:
         for process in [server, *workers]:
             process.terminate()
@@ -253,7 +290,10 @@ def report(
     seconds, kinds = reply_seconds(world, comments)
     post_times = [p.seconds for p in results.posted]
     mentions = sum(1 for p in results.posted if p.mentions)
-    workers = f"; worker concurrency {args.pg_concurrency or 'default'}, extra workers {args.pg_workers}"
+    embedded = "no worker in the server" if args.no_embedded_worker else "a worker thread in the server"
+    workers = (
+        f"; {embedded}, {args.pg_workers} worker processes, concurrency {args.pg_concurrency or 'default'}"
+    )
     print(
         f"== {label}: {args.clients} clients x {args.comments} comments, {args.groups} groups x 2 arbiters",
         end="",
@@ -302,6 +342,9 @@ def main() -> int:
     parser.add_argument("--pg-url", default=os.environ.get("ERPAI_TEST_PG_URL", ""))
     parser.add_argument("--pg-concurrency", type=int, default=0, help="Jobs per PG worker (0: the default).")
     parser.add_argument("--pg-workers", type=int, default=0, help="Extra 'erpai worker' processes on PG.")
+    parser.add_argument(
+        "--no-embedded-worker", action="store_true", help="PG: jobs run only in the --pg-workers processes."
+    )
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     ok = True

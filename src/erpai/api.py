@@ -106,7 +106,7 @@ def _startup() -> None:
     if failed:
         log.warning("marked interrupted compilations as failed: %s", failed)
     with session_factory()() as session:
-        recover_arbiter_tasks(session)
+        recover_arbiter_tasks(session, lost_queue=isinstance(backend, InProcessBackend))
     settings = get_settings()
     if not isinstance(backend, InProcessBackend) and settings.embedded_worker:
         from erpai.jobs.pg import start_embedded_worker

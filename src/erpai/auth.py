@@ -18,7 +18,9 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def current_user(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> User:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
-    return authenticate(session, token=authorization.split(" ", 1)[1].strip())
+    user = authenticate(session, token=authorization.split(" ", 1)[1].strip())
+    session.commit()  # no transaction (SQLite: the write lock) held while the endpoint waits for a thread
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -73,6 +73,16 @@ def test_a_pending_task_whose_job_was_lost_is_enqueued_again(
     assert (asked.status, asked.attempts, _replies(db, asked)) == ("done", 1, 1)
 
 
+def test_a_durable_queue_gets_only_old_pending_tasks_again(
+    db: Session, jobs: RecordingBackend, asked: ArbiterTask
+) -> None:
+    assert recover_arbiter_tasks(db, lost_queue=False, stale_seconds=60).requeued == []  # still queued
+    old = utcnow() - timedelta(seconds=120)
+    db.execute(update(ArbiterTask).where(ArbiterTask.id == asked.id).values(creation_time_utc=old))
+    db.commit()
+    assert recover_arbiter_tasks(db, lost_queue=False, stale_seconds=60).requeued == [asked.id]
+
+
 def test_enqueue_failure_leaves_the_task_pending_for_the_sweep(
     client: TestClient, db: Session, member: Member, jobs: RecordingBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:

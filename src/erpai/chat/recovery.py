@@ -28,8 +28,14 @@ class RecoveredTasks:
     requeued: list[int] = field(default_factory=list)
 
 
-def recover_arbiter_tasks(session: Session, *, stale_seconds: float | None = None) -> RecoveredTasks:
-    """Hands dead ``running`` tasks back to pending, then enqueues every pending task again.
+def recover_arbiter_tasks(
+    session: Session, *, lost_queue: bool = True, stale_seconds: float | None = None
+) -> RecoveredTasks:
+    """Hands dead ``running`` tasks back to pending, then enqueues pending tasks again.
+
+    ``lost_queue`` (the in-process queue died with its process): every pending task; a durable queue
+    (procrastinate) still holds recent ones, so only those pending longer than the stale threshold
+    (their enqueue failed) are enqueued again.
 
     Safe while other workers run: a live worker's task is neither stale nor of a dead process, a
     duplicate delivery finds the task claimed and does nothing, and a presumed-dead worker that comes
@@ -64,6 +70,8 @@ def recover_arbiter_tasks(session: Session, *, stale_seconds: float | None = Non
             (result.given_up if give_up else result.reset).append(task_id)
     session.commit()
     pending = select(ArbiterTask.id).where(ArbiterTask.status == "pending").order_by(ArbiterTask.id)
+    if not lost_queue:
+        pending = pending.where(ArbiterTask.creation_time_utc < stale_before)
     result.requeued = list(session.scalars(pending))
     session.commit()
     enqueue_answers(result.requeued)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from erpai.auth import CurrentUser, SessionDep
 from erpai.chat import comments, service, train
@@ -24,11 +25,23 @@ from erpai.chat.schemas import (
 from erpai.common import Page, PageParams, page_params
 
 router = APIRouter(prefix="/chat", tags=["chat"])
+T = TypeVar("T")
+
+
+def released(session: Session, result: T) -> T:
+    """Ends the request's transaction before the endpoint returns.
+
+    FastAPI validates a sync endpoint's result in another thread-pool slot; on SQLite (every transaction
+    is BEGIN IMMEDIATE) a transaction still open then holds the write lock while waiting for a slot, and
+    under load every slot can be waiting for that lock.
+    """
+    session.commit()
+    return result
 
 
 @router.post("/groups", response_model=GroupRead, status_code=status.HTTP_201_CREATED)
 def create_group(data: GroupCreate, session: SessionDep, user: CurrentUser) -> GroupRead:
-    return GroupRead.model_validate(service.create_group(session, data=data, actor=user))
+    return released(session, GroupRead.model_validate(service.create_group(session, data=data, actor=user)))
 
 
 @router.get("/groups", response_model=Page[GroupRead])
@@ -41,13 +54,16 @@ def list_groups(
     ),
 ) -> Page[GroupRead]:
     rows, total = service.list_groups(session, user=user, params=params, all_groups=all_groups)
-    return Page(items=[GroupRead.model_validate(r) for r in rows], total=total, **params.model_dump())
+    page: Page[GroupRead] = Page(
+        items=[GroupRead.model_validate(r) for r in rows], total=total, **params.model_dump()
+    )
+    return released(session, page)
 
 
 @router.get("/groups/{group_id}", response_model=GroupRead)
 def read_group(group_id: int, session: SessionDep, user: CurrentUser) -> GroupRead:
     service.require_reader(session, group_id=group_id, user=user)
-    return GroupRead.model_validate(service.get_group(session, group_id=group_id))
+    return released(session, GroupRead.model_validate(service.get_group(session, group_id=group_id)))
 
 
 @router.get("/groups/{group_id}/members", response_model=list[MemberRead])
@@ -55,19 +71,22 @@ def list_members(group_id: int, session: SessionDep, user: CurrentUser) -> list[
     if not user.is_admin:
         service.require_reader(session, group_id=group_id, user=user)
     service.get_group(session, group_id=group_id)
-    return service.list_members(session, group_id=group_id)
+    return released(session, service.list_members(session, group_id=group_id))
 
 
 @router.post("/groups/{group_id}/members", response_model=MemberRead, status_code=status.HTTP_201_CREATED)
 def add_member(group_id: int, data: MemberAdd, session: SessionDep, user: CurrentUser) -> MemberRead:
-    return service.add_member(session, group_id=group_id, data=data, actor=user)
+    return released(session, service.add_member(session, group_id=group_id, data=data, actor=user))
 
 
 @router.patch("/groups/{group_id}/members/{user_id}", response_model=MemberRead)
 def change_member_role(
     group_id: int, user_id: int, data: MemberUpdate, session: SessionDep, user: CurrentUser
 ) -> MemberRead:
-    return service.change_member_role(session, group_id=group_id, user_id=user_id, role=data.role, actor=user)
+    member = service.change_member_role(
+        session, group_id=group_id, user_id=user_id, role=data.role, actor=user
+    )
+    return released(session, member)
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -87,9 +106,10 @@ def list_comments(
     ),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> CommentPage:
-    return comments.list_comments(
+    page = comments.list_comments(
         session, group_id=group_id, user=user, before_id=before_id, after_id=after_id, limit=limit
     )
+    return released(session, page)
 
 
 @router.post("/groups/{group_id}/comments", response_model=PostedComment, status_code=status.HTTP_201_CREATED)
@@ -97,9 +117,10 @@ def post_comment(group_id: int, data: CommentCreate, session: SessionDep, user: 
     """Saved and returned at once; mentioned arbiters' answers follow as comments of their virtual users."""
     comment, tasks = comments.post_comment(session, group_id=group_id, data=data, author=user)
     read = comments.to_read(session, [comment])[0]
-    return PostedComment(
+    posted = PostedComment(
         **read.model_dump(), arbiter_tasks=[ArbiterTaskRead.model_validate(t) for t in tasks]
     )
+    return released(session, posted)
 
 
 @router.get("/groups/{group_id}/events", response_class=StreamingResponse)
@@ -122,6 +143,7 @@ def follow_group(
     start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after_id
     if start is None:
         start = comments.latest_comment_id(session, group_id=group_id)
+    session.commit()  # the stream polls with sessions of its own; this one must not stay in a transaction
     events = comment_events(
         request, opener, group_id=group_id, user_id=user.id, after_id=start, timeout=timeout
     )
@@ -132,4 +154,4 @@ def follow_group(
 @router.post("/groups/{group_id}/train", response_model=TrainResult, status_code=status.HTTP_201_CREATED)
 def train_ai(group_id: int, data: TrainRequest, session: SessionDep, user: CurrentUser) -> TrainResult:
     """Train AI: the selected comments become a training conversation of the arbiter among their authors."""
-    return train.train_from_chat(session, group_id=group_id, data=data, actor=user)
+    return released(session, train.train_from_chat(session, group_id=group_id, data=data, actor=user))

@@ -187,7 +187,7 @@ def worker_command() -> None:
     from erpai.chat.recovery import recover_arbiter_tasks
 
     with cli_session() as session:
-        recovered = recover_arbiter_tasks(session)
+        recovered = recover_arbiter_tasks(session, lost_queue=False)
     if recovered.requeued:
         typer.echo(f"re-enqueued {len(recovered.requeued)} pending chat answers")
     typer.echo("worker started; Ctrl+C to stop")

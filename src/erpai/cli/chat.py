@@ -176,7 +176,7 @@ def train_ai(
         typer.echo(
             f"The training conversation {result.training_conversation_id} was created "
             f"for model {result.model_id} "
-            f"({result.message_count} messages, {result.preference_pair_count} corrections); "
+            f"({result.message_count} messages, corrections: {result.preference_pair_count}); "
             "the model uses it after its next compile."
         )
 
