@@ -12,7 +12,9 @@ from erpai.errors import Forbidden, Unauthorized
 from erpai.users.models import User
 from erpai.users.service import authenticate
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session closes (and SQLite's write lock, held by every BEGIN IMMEDIATE
+# transaction, is released) as soon as the endpoint returns, not after the response is serialised and sent.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_user(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> User:

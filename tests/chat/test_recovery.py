@@ -179,6 +179,6 @@ def test_the_api_startup_answers_what_the_previous_process_left_pending(
 
 
 def _this_process() -> str:
-    from erpai.compilations.service import worker_identity
+    from erpai.jobs.workers import worker_identity
 
     return worker_identity()

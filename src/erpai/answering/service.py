@@ -230,4 +230,5 @@ def _events(
         return
     finally:
         _close(plan.client)
+        session.close()  # the stream outlives the request's session scope, so it closes the session itself
     yield "done", final.model_dump(mode="json")

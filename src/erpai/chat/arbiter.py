@@ -17,10 +17,10 @@ from erpai.chat import mentions
 from erpai.chat.comments import add_comment, user_names
 from erpai.chat.models import ArbiterTask, ChatComment, ChatMember, MemberRole
 from erpai.compilations.models import Compilation
-from erpai.compilations.service import worker_identity
 from erpai.config import get_settings
 from erpai.db import utcnow
 from erpai.errors import DomainError
+from erpai.jobs.workers import worker_identity
 
 log = logging.getLogger("erpai.chat.arbiter")
 DONT_KNOW = "I don't know the answer to that yet."

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -16,6 +14,7 @@ from erpai.chat.comments import enqueue_answers
 from erpai.chat.models import ArbiterTask
 from erpai.config import get_settings
 from erpai.db import utcnow
+from erpai.jobs.workers import worker_is_gone
 
 log = logging.getLogger("erpai.chat")
 MAX_ATTEMPTS = 3  # a task that took its worker down this often is given up, not retried forever
@@ -51,7 +50,7 @@ def recover_arbiter_tasks(
     ).tuples()
     stale_before = utcnow() - timedelta(seconds=stale)
     for task_id, attempts, claimed, worker in list(running):
-        if not _is_dead(claimed, worker, stale_before):
+        if not worker_is_gone(claimed, worker, stale_before):
             continue
         give_up = attempts >= MAX_ATTEMPTS
         values = {"status": "failed", "completion_time_utc": utcnow()} if give_up else {"status": "pending"}
@@ -77,24 +76,6 @@ def recover_arbiter_tasks(
     enqueue_answers(result.requeued)
     _report(result)
     return result
-
-
-def _is_dead(claimed: datetime | None, worker: str | None, stale_before: datetime) -> bool:
-    """Stale, or claimed by a process of this host that is gone (a restart right after a crash)."""
-    if claimed is None or claimed < stale_before:
-        return True
-    host, _, pid = (worker or "").rpartition(":")
-    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _report(result: RecoveredTasks) -> None:

@@ -25,13 +25,13 @@ from erpai.compilations.service import (
     ACTIVE_STATES,
     _notify_completion,
     fail_compilation,
-    worker_identity,
 )
 from erpai.compilations.snapshot import take_snapshot
 from erpai.config import get_settings
 from erpai.db import session_factory, utcnow
 from erpai.errors import DomainError
 from erpai.jobs.queue import task
+from erpai.jobs.workers import worker_identity
 from erpai.learning.embedders import DEFAULT_EMBEDDER
 from erpai.providers.models import Provider
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,12 +16,9 @@ from erpai.compilations.models import BuildKind, Compilation, CompilationStatus,
 from erpai.config import get_settings
 from erpai.db import utcnow
 from erpai.errors import Conflict, InvalidInput, NotFound
+from erpai.jobs.workers import worker_is_gone
 
 ACTIVE_STATES = (CompilationStatus.NEW.value, CompilationStatus.RUNNING.value)
-
-
-def worker_identity() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def get_compilation(session: Session, *, compilation_id: int) -> Compilation:
@@ -171,23 +166,10 @@ def recover_interrupted_compilations(session: Session, *, lost_queue: bool = Fal
     return failed
 
 
-def _is_dead(compilation: Compilation, stale_before: object, lost_queue: bool) -> bool:
+def _is_dead(compilation: Compilation, stale_before: datetime, lost_queue: bool) -> bool:
     if compilation.status == CompilationStatus.NEW.value:
         return lost_queue
-    if compilation.heartbeat_time_utc is None or compilation.heartbeat_time_utc < stale_before:  # type: ignore[operator]
-        return True
-    host, _, pid = (compilation.worker_id or "").rpartition(":")
-    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return worker_is_gone(compilation.heartbeat_time_utc, compilation.worker_id, stale_before)
 
 
 def fail_compilation(compilation: Compilation, message: str) -> None:
