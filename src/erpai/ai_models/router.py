@@ -8,8 +8,9 @@ from erpai.ai_models import service
 from erpai.ai_models.schemas import ModelCreate, ModelHierarchy, ModelRead, ModelUpdate
 from erpai.auth import AdminUser, CurrentUser, SessionDep
 from erpai.common import Page, PageParams, page_params
+from erpai.routing import SessionReleasingRoute
 
-router = APIRouter(prefix="/models", tags=["models"])
+router = APIRouter(route_class=SessionReleasingRoute, prefix="/models", tags=["models"])
 
 
 @router.get("", response_model=Page[ModelRead])

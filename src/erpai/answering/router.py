@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from erpai.answering.schemas import AnswerResult, ContextMessage
 from erpai.answering.service import MAX_QUESTION_CHARS, Event, answer_question, stream_answer
 from erpai.auth import CurrentUser, SessionDep
+from erpai.routing import SessionReleasingRoute
 
-router = APIRouter(tags=["ask"])
+router = APIRouter(route_class=SessionReleasingRoute, tags=["ask"])
 
 STREAM_DOC = (
     "With stream=true (in the body or the query) the answer comes as text/event-stream: one `source` event "

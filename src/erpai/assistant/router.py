@@ -8,8 +8,9 @@ from erpai.assistant import service
 from erpai.assistant.schemas import ConversationCreate, ConversationRead, ConversationUpdate, MessageRead
 from erpai.auth import CurrentUser, SessionDep
 from erpai.common import Page, PageParams, page_params
+from erpai.routing import SessionReleasingRoute
 
-router = APIRouter(prefix="/assistant/conversations", tags=["assistant"])
+router = APIRouter(route_class=SessionReleasingRoute, prefix="/assistant/conversations", tags=["assistant"])
 
 
 @router.get("", response_model=Page[ConversationRead])

@@ -8,8 +8,9 @@ from erpai.audit import service
 from erpai.audit.schemas import AuditEntryRead
 from erpai.auth import AdminUser, SessionDep
 from erpai.common import Page, PageParams, page_params
+from erpai.routing import SessionReleasingRoute
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(route_class=SessionReleasingRoute, prefix="/audit", tags=["audit"])
 
 
 @router.get("", response_model=Page[AuditEntryRead])

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 
 from erpai.auth import CurrentUser, SessionDep
 from erpai.chat import comments, service, train
@@ -23,25 +22,14 @@ from erpai.chat.schemas import (
     TrainResult,
 )
 from erpai.common import Page, PageParams, page_params
+from erpai.routing import SessionReleasingRoute
 
-router = APIRouter(prefix="/chat", tags=["chat"])
-T = TypeVar("T")
-
-
-def released(session: Session, result: T) -> T:
-    """Ends the request's transaction before the endpoint returns.
-
-    FastAPI validates a sync endpoint's result in another thread-pool slot; on SQLite (every transaction
-    is BEGIN IMMEDIATE) a transaction still open then holds the write lock while waiting for a slot, and
-    under load every slot can be waiting for that lock.
-    """
-    session.commit()
-    return result
+router = APIRouter(route_class=SessionReleasingRoute, prefix="/chat", tags=["chat"])
 
 
 @router.post("/groups", response_model=GroupRead, status_code=status.HTTP_201_CREATED)
 def create_group(data: GroupCreate, session: SessionDep, user: CurrentUser) -> GroupRead:
-    return released(session, GroupRead.model_validate(service.create_group(session, data=data, actor=user)))
+    return GroupRead.model_validate(service.create_group(session, data=data, actor=user))
 
 
 @router.get("/groups", response_model=Page[GroupRead])
@@ -57,13 +45,13 @@ def list_groups(
     page: Page[GroupRead] = Page(
         items=[GroupRead.model_validate(r) for r in rows], total=total, **params.model_dump()
     )
-    return released(session, page)
+    return page
 
 
 @router.get("/groups/{group_id}", response_model=GroupRead)
 def read_group(group_id: int, session: SessionDep, user: CurrentUser) -> GroupRead:
     service.require_reader(session, group_id=group_id, user=user)
-    return released(session, GroupRead.model_validate(service.get_group(session, group_id=group_id)))
+    return GroupRead.model_validate(service.get_group(session, group_id=group_id))
 
 
 @router.get("/groups/{group_id}/members", response_model=list[MemberRead])
@@ -71,12 +59,12 @@ def list_members(group_id: int, session: SessionDep, user: CurrentUser) -> list[
     if not user.is_admin:
         service.require_reader(session, group_id=group_id, user=user)
     service.get_group(session, group_id=group_id)
-    return released(session, service.list_members(session, group_id=group_id))
+    return service.list_members(session, group_id=group_id)
 
 
 @router.post("/groups/{group_id}/members", response_model=MemberRead, status_code=status.HTTP_201_CREATED)
 def add_member(group_id: int, data: MemberAdd, session: SessionDep, user: CurrentUser) -> MemberRead:
-    return released(session, service.add_member(session, group_id=group_id, data=data, actor=user))
+    return service.add_member(session, group_id=group_id, data=data, actor=user)
 
 
 @router.patch("/groups/{group_id}/members/{user_id}", response_model=MemberRead)
@@ -86,7 +74,7 @@ def change_member_role(
     member = service.change_member_role(
         session, group_id=group_id, user_id=user_id, role=data.role, actor=user
     )
-    return released(session, member)
+    return member
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -109,7 +97,7 @@ def list_comments(
     page = comments.list_comments(
         session, group_id=group_id, user=user, before_id=before_id, after_id=after_id, limit=limit
     )
-    return released(session, page)
+    return page
 
 
 @router.post("/groups/{group_id}/comments", response_model=PostedComment, status_code=status.HTTP_201_CREATED)
@@ -120,7 +108,7 @@ def post_comment(group_id: int, data: CommentCreate, session: SessionDep, user: 
     posted = PostedComment(
         **read.model_dump(), arbiter_tasks=[ArbiterTaskRead.model_validate(t) for t in tasks]
     )
-    return released(session, posted)
+    return posted
 
 
 @router.get("/groups/{group_id}/events", response_class=StreamingResponse)
@@ -143,7 +131,6 @@ def follow_group(
     start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after_id
     if start is None:
         start = comments.latest_comment_id(session, group_id=group_id)
-    session.commit()  # the stream polls with sessions of its own; this one must not stay in a transaction
     events = comment_events(
         request, opener, group_id=group_id, user_id=user.id, after_id=start, timeout=timeout
     )
@@ -154,4 +141,4 @@ def follow_group(
 @router.post("/groups/{group_id}/train", response_model=TrainResult, status_code=status.HTTP_201_CREATED)
 def train_ai(group_id: int, data: TrainRequest, session: SessionDep, user: CurrentUser) -> TrainResult:
     """Train AI: the selected comments become a training conversation of the arbiter among their authors."""
-    return released(session, train.train_from_chat(session, group_id=group_id, data=data, actor=user))
+    return train.train_from_chat(session, group_id=group_id, data=data, actor=user)

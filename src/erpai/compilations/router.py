@@ -9,8 +9,9 @@ from erpai.common import Page, PageParams, page_params
 from erpai.compilations import service
 from erpai.compilations.schemas import AssetRead, CompilationRead, CompileRequest, HitRead
 from erpai.jobs.queue import enqueue
+from erpai.routing import SessionReleasingRoute
 
-router = APIRouter(tags=["compilations"])
+router = APIRouter(route_class=SessionReleasingRoute, tags=["compilations"])
 
 
 @router.post(

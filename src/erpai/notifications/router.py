@@ -8,8 +8,9 @@ from erpai.auth import CurrentUser, SessionDep
 from erpai.common import Page, PageParams, page_params
 from erpai.notifications import service
 from erpai.notifications.schemas import MarkedRead, NotificationRead
+from erpai.routing import SessionReleasingRoute
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = APIRouter(route_class=SessionReleasingRoute, prefix="/notifications", tags=["notifications"])
 
 
 @router.get("", response_model=Page[NotificationRead])

@@ -8,8 +8,9 @@ from erpai.auth import AdminUser, SessionDep
 from erpai.common import Page, PageParams, page_params
 from erpai.providers import service
 from erpai.providers.schemas import ProviderCreate, ProviderRead, ProviderTestResult, ProviderUpdate
+from erpai.routing import SessionReleasingRoute
 
-router = APIRouter(prefix="/providers", tags=["providers"])
+router = APIRouter(route_class=SessionReleasingRoute, prefix="/providers", tags=["providers"])
 
 
 @router.get("", response_model=Page[ProviderRead])

@@ -13,8 +13,9 @@ from erpai.errors import InvalidInput
 from erpai.qas import service
 from erpai.qas.io import CONTENT_TYPES, ImportRejected, decode_text, infer_format
 from erpai.qas.schemas import ImportResult, QACreate, QAFilters, QARead, QATypeName, QAUpdate
+from erpai.routing import SessionReleasingRoute
 
-router = APIRouter(tags=["qas"])
+router = APIRouter(route_class=SessionReleasingRoute, tags=["qas"])
 
 
 def qa_filters(

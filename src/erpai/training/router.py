@@ -11,6 +11,7 @@ from erpai.common import Page, PageParams, page_params
 from erpai.qas.io import ImportRejected, decode_text
 from erpai.qas.router import read_upload
 from erpai.qas.schemas import ImportResult
+from erpai.routing import SessionReleasingRoute
 from erpai.training import service
 from erpai.training.models import TrainingConversation
 from erpai.training.schemas import (
@@ -25,7 +26,7 @@ from erpai.training.schemas import (
     OriginName,
 )
 
-router = APIRouter(tags=["training conversations"])
+router = APIRouter(route_class=SessionReleasingRoute, tags=["training conversations"])
 BASE = "/training-conversations"
 
 

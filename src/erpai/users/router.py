@@ -7,10 +7,11 @@ from fastapi import APIRouter, Depends, Query, status
 from erpai.auth import AdminUser, CurrentUser, SessionDep
 from erpai.common import Page, PageParams, page_params
 from erpai.errors import Forbidden
+from erpai.routing import SessionReleasingRoute
 from erpai.users import service
 from erpai.users.schemas import TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(route_class=SessionReleasingRoute, prefix="/users", tags=["users"])
 
 
 @router.get("/me", response_model=UserRead)
