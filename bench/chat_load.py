@@ -290,9 +290,9 @@ def report(
     seconds, kinds = reply_seconds(world, comments)
     post_times = [p.seconds for p in results.posted]
     mentions = sum(1 for p in results.posted if p.mentions)
-    embedded = "no worker in the server" if args.no_embedded_worker else "a worker thread in the server"
+    embedded = "no server-started workers" if args.no_embedded_worker else "server-started workers"
     workers = (
-        f"; {embedded}, {args.pg_workers} worker processes, concurrency {args.pg_concurrency or 'default'}"
+        f"; {embedded}, {args.pg_workers} extra workers, concurrency {args.pg_concurrency or 'default'}"
     )
     print(
         f"== {label}: {args.clients} clients x {args.comments} comments, {args.groups} groups x 2 arbiters",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -91,9 +92,9 @@ def api_router() -> APIRouter:
     return router
 
 
-def _startup() -> None:
+def _startup() -> list[subprocess.Popen[bytes]]:
     """Fails compiles whose worker died while this process was down, re-enqueues stuck chat answers,
-    starts the embedded PG worker."""
+    and on PostgreSQL starts the job worker processes (returned, to be stopped at shutdown)."""
     from erpai.chat.recovery import recover_arbiter_tasks
     from erpai.compilations.service import recover_interrupted_compilations
     from erpai.config import get_settings
@@ -108,16 +109,21 @@ def _startup() -> None:
     with session_factory()() as session:
         recover_arbiter_tasks(session, lost_queue=isinstance(backend, InProcessBackend))
     settings = get_settings()
-    if not isinstance(backend, InProcessBackend) and settings.embedded_worker:
-        from erpai.jobs.pg import start_embedded_worker
+    if isinstance(backend, InProcessBackend) or not settings.embedded_worker:
+        return []
+    from erpai.jobs.pg import start_worker_processes
 
-        start_embedded_worker(settings.resolved_database_url)
+    return start_worker_processes(settings.resolved_database_url, settings.embedded_worker_processes)
 
 
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
-    _startup()
+    workers = _startup()
     yield
+    if workers:
+        from erpai.jobs.pg import stop_worker_processes
+
+        stop_worker_processes(workers)
 
 
 def create_app(*, startup_tasks: bool = True) -> FastAPI:

@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     default_page_size: int = 50
     max_page_size: int = 500
     job_backend: Literal["auto", "inprocess", "procrastinate"] = "auto"
-    embedded_worker: bool = Field(default=True, description="Run a job worker inside 'erpai serve'.")
+    embedded_worker: bool = Field(default=True, description="'erpai serve' on PostgreSQL starts job workers.")
+    embedded_worker_processes: int = Field(default=2, ge=1, le=32, description="How many it starts.")
     compile_heartbeat_seconds: float = 5.0
     compile_stale_seconds: float = 60.0
     chat_task_stale_seconds: float = Field(

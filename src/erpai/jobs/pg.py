@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -95,15 +98,22 @@ def run_worker(
     asyncio.run(main())
 
 
-def start_embedded_worker(url: str) -> threading.Thread:
-    """A worker thread inside ``erpai serve`` so a single process is a complete install."""
+def start_worker_processes(url: str, count: int) -> list[subprocess.Popen[bytes]]:
+    """``erpai worker`` child processes of ``erpai serve``, so a single command is a complete install.
 
-    def target() -> None:
+    Processes, not threads: a worker thread shares the GIL with the API's request threads and fell to
+    a few jobs a second under load (bench/chat_load.py: reply p50 12 s as a thread, 0.5 s as processes).
+    """
+    env = {**os.environ, "ERPAI_DATABASE_URL": url}
+    command = [sys.executable, "-m", "erpai.cli.main", "worker"]
+    return [subprocess.Popen(command, env=env) for _ in range(count)]
+
+
+def stop_worker_processes(processes: list[subprocess.Popen[bytes]], timeout: float = 15.0) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
         try:
-            run_worker(url, wait=True, install_signals=False)
-        except Exception:
-            log.exception("embedded job worker stopped")
-
-    thread = threading.Thread(target=target, name="erpai-pg-worker", daemon=True)
-    thread.start()
-    return thread
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
