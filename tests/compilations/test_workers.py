@@ -109,3 +109,27 @@ def test_in_process_worker_runs_the_compile(live_engine: Engine, live_session: S
     live_session.expire_all()
     done = live_session.get(Compilation, compilation.id)
     assert done is not None and done.is_successful and len(done.assets) == 8
+
+
+def test_server_started_worker_processes_run_jobs_on_postgresql(
+    live_engine: Engine, live_session: Session
+) -> None:
+    if live_engine.dialect.name != "postgresql":
+        pytest.skip("worker processes serve the PostgreSQL queue")
+    from erpai.jobs.pg import ProcrastinateBackend, start_worker_processes, stop_worker_processes
+
+    set_backend(ProcrastinateBackend(_url(live_engine)))
+    user, _ = admin_with_token(live_session)
+    model = model_with_qas(live_session, name="HR", user=user, provider=local_provider(live_session))
+    compilation = start_compilation(live_session, model_id=model.id, user_id=user.id)
+    workers = start_worker_processes(_url(live_engine), 1)
+    try:
+        enqueue("compilations.run", compilation_id=compilation.id)
+        _wait_for_status(live_session, compilation.id, "C", timeout=120)
+    finally:
+        stop_worker_processes(workers)
+    assert all(worker.returncode is not None for worker in workers)
+    live_session.rollback()
+    live_session.expire_all()
+    done = live_session.get(Compilation, compilation.id)
+    assert done is not None and done.is_successful, done.error_message if done else None
