@@ -9,6 +9,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from erpai.ai_models.service import find_model
 from erpai.answering.service import answer_question
+from erpai.cli.acting import AsOption
 from erpai.cli.output import JsonOption, cli_session, console, emit, fail, handle_errors, print_json
 from erpai.compilations import service
 from erpai.compilations.models import CompilationStatus
@@ -54,9 +55,7 @@ def compile_command(
     model: str = typer.Argument(..., help="Model id or name."),
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait for the build and show its log."),
     kind: str = typer.Option("retrieval", help="retrieval or fine-tune."),
-    as_user: str = typer.Option(
-        None, "--as", help="Acting user's login (default ERPAI_USER or the first admin)."
-    ),
+    as_user: str | None = AsOption,
     timeout: float = typer.Option(3600.0, help="Seconds to wait at most."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -128,9 +127,7 @@ def show_build(compilation_id: int, as_json: bool = JsonOption) -> None:
 
 @build_app.command("activate")
 @handle_errors
-def activate_build(
-    compilation_id: int, as_user: str = typer.Option(None, "--as", help="Acting user's login.")
-) -> None:
+def activate_build(compilation_id: int, as_user: str | None = AsOption) -> None:
     """Make a successful build the one that answers (also rolls back to an earlier one)."""
     user_id = _acting_user_id(as_user)
     with cli_session() as session:
@@ -140,9 +137,7 @@ def activate_build(
 
 @build_app.command("cancel")
 @handle_errors
-def cancel_build(
-    compilation_id: int, as_user: str = typer.Option(None, "--as", help="Acting user's login.")
-) -> None:
+def cancel_build(compilation_id: int, as_user: str | None = AsOption) -> None:
     """Cancel a queued or running build (and its provider fine-tune job); the active build stays."""
     user_id = _acting_user_id(as_user)
     with cli_session() as session:
