@@ -184,3 +184,13 @@ def cli_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, migrated_sqlite_file
     get_engine().dispose()
     get_settings.cache_clear()
     get_engine.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_failed_auth_throttle() -> Iterator[None]:
+    """Every test client calls from the same address: failures of one test must not throttle the next."""
+    from erpai.users.throttle import failed_auth_throttle
+
+    failed_auth_throttle.clear()
+    yield
+    failed_auth_throttle.clear()

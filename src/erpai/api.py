@@ -20,10 +20,11 @@ from erpai.assistant.router import router as assistant_router
 from erpai.audit.router import router as audit_router
 from erpai.chat.router import router as chat_router
 from erpai.compilations.router import router as compilations_router
-from erpai.errors import DomainError
+from erpai.errors import DomainError, TooManyRequests
 from erpai.notifications.router import router as notifications_router
 from erpai.providers.router import router as providers_router
 from erpai.qas.router import router as qas_router
+from erpai.settings.router import router as settings_router
 from erpai.training.router import router as training_router
 from erpai.users.router import router as users_router
 
@@ -32,7 +33,9 @@ log = logging.getLogger("erpai.api")
 
 def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.status_code)
+    headers = exc.headers if isinstance(exc, TooManyRequests) else None
+    body = {"detail": exc.message, "field": exc.field}
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
@@ -89,6 +92,7 @@ def api_router() -> APIRouter:
     router.include_router(compilations_router)
     router.include_router(ask_router)
     router.include_router(chat_router)
+    router.include_router(settings_router)
     return router
 
 

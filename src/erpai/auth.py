@@ -1,28 +1,74 @@
-"""Bearer-token authentication dependencies."""
+"""Bearer-token authentication dependencies (declared in OpenAPI as the ``HTTPBearer`` security scheme)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from erpai.db import get_session
-from erpai.errors import Forbidden, Unauthorized
+from erpai.errors import Forbidden, TooManyRequests, Unauthorized
+from erpai.settings.service import get_int_setting
 from erpai.users.models import User
-from erpai.users.service import authenticate
+from erpai.users.service import authenticate_token
+from erpai.users.throttle import failed_auth_throttle
 
 # scope="function": the session closes (and SQLite's write lock, held by every BEGIN IMMEDIATE
 # transaction, is released) as soon as the endpoint returns, not after the response is serialised and sent.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
+# auto_error=False: a missing token is answered by us, with erpai's error body, not FastAPI's 403.
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="An erpai API token: `Authorization: Bearer erp_…`."
+)
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
-def current_user(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> User:
-    if not authorization or not authorization.lower().startswith("bearer "):
+
+@dataclass(frozen=True)
+class Principal:
+    """Who calls, and with which token (long-lived streams re-check the token by its id)."""
+
+    user: User
+    token_id: int
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _refuse_if_throttled(session: Session, client: str) -> None:
+    if not failed_auth_throttle.has_failures(client):
+        return
+    limit = get_int_setting(session, key="auth.max_failed_logins_per_minute")
+    wait = failed_auth_throttle.retry_after(client, limit=limit)
+    if wait is not None:
+        raise TooManyRequests(
+            "too many failed authentications from this address; try again later", retry_after_seconds=wait
+        )
+
+
+def current_principal(request: Request, session: SessionDep, credentials: BearerCredentials) -> Principal:
+    if credentials is None or not credentials.credentials.strip():
         raise Unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
-    user = authenticate(session, token=authorization.split(" ", 1)[1].strip())
+    client = _client_address(request)
+    _refuse_if_throttled(session, client)
+    try:
+        token, user = authenticate_token(session, token=credentials.credentials.strip())
+    except Unauthorized:
+        failed_auth_throttle.record_failure(client)
+        raise
     session.commit()  # no transaction (SQLite: the write lock) held while the endpoint waits for a thread
-    return user
+    return Principal(user=user, token_id=token.id)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def current_user(principal: CurrentPrincipal) -> User:
+    return principal.user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -18,7 +18,6 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Fernet key for provider secrets; empty: a key file.")
     host: str = "127.0.0.1"
     port: int = 8000
-    chat_context_depth: int = Field(default=100, ge=1, le=1000, description="ai.chat.context_depth")
     default_page_size: int = 50
     max_page_size: int = 500
     job_backend: Literal["auto", "inprocess", "procrastinate"] = "auto"

@@ -38,3 +38,17 @@ class MissingCapability(DomainError):
     """A feature needs a provider capability (chat, embeddings, fine_tune) the provider lacks."""
 
     status_code = 422
+
+
+class TooManyRequests(DomainError):
+    """Answered 429 with a ``Retry-After`` header (whole seconds)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_seconds: float) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, int(self.retry_after_seconds + 0.999)))}

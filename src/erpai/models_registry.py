@@ -9,6 +9,7 @@ from erpai.db import Base
 from erpai.notifications import models as notifications
 from erpai.providers import models as providers
 from erpai.qas import models as qas
+from erpai.settings import models as settings
 from erpai.training import models as training
 from erpai.users import models as users
 
@@ -22,6 +23,7 @@ __all__ = [
     "notifications",
     "providers",
     "qas",
+    "settings",
     "training",
     "users",
 ]

@@ -17,10 +17,10 @@ from erpai.chat import mentions
 from erpai.chat.comments import add_comment, user_names
 from erpai.chat.models import ArbiterTask, ChatComment, ChatMember, MemberRole
 from erpai.compilations.models import Compilation
-from erpai.config import get_settings
 from erpai.db import utcnow
 from erpai.errors import DomainError
 from erpai.jobs.workers import worker_identity
+from erpai.settings.service import get_int_setting
 
 log = logging.getLogger("erpai.chat.arbiter")
 DONT_KNOW = "I don't know the answer to that yet."
@@ -175,7 +175,7 @@ def _prompt(
     session: Session, *, comment: ChatComment, arbiter_user_id: int | None
 ) -> tuple[str, list[ContextMessage]]:
     """The question (the arbiter's own @-mention removed) and the comments before it, oldest first."""
-    depth = get_settings().chat_context_depth
+    depth = get_int_setting(session, key="ai.chat.context_depth")
     earlier = list(
         session.scalars(
             select(ChatComment)

@@ -1,10 +1,15 @@
-"""The server-sent-events stream of a group: polls the database with short-lived sessions."""
+"""The server-sent-events stream of a group: polls the database with short-lived sessions.
+
+The stream ends when the user leaves the group or its token stops being valid (revoked, expired, user
+deactivated), and after ``chat.stream_max_seconds`` with a ``reconnect`` event."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 
 import anyio
 from fastapi import Request
@@ -15,10 +20,15 @@ from erpai.chat.comments import comments_after
 from erpai.chat.schemas import CommentRead
 from erpai.chat.service import get_membership
 from erpai.db import session_factory
+from erpai.errors import Forbidden, Unauthorized
+from erpai.users.service import check_token
 
 SessionOpener = Callable[[], AbstractContextManager[Session]]
 POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0
+# The token (revoked? expired? user deactivated?) is checked again this often, and before each batch.
+AUTH_RECHECK_SECONDS = 5.0
+RECONNECT_MILLIS = 1000
 BATCH = 100
 
 
@@ -27,16 +37,49 @@ def stream_sessions() -> SessionOpener:
     return session_factory()
 
 
-def _poll(opener: SessionOpener, *, group_id: int, user_id: int, after_id: int) -> list[CommentRead] | None:
-    """New comments, or None once the user is no longer a member."""
+@dataclass(frozen=True)
+class StreamLimits:
+    """``timeout``: the client's own limit (the stream just ends); ``max_seconds``: the server's
+    (``chat.stream_max_seconds``), after which a ``reconnect`` event tells the client to resume."""
+
+    timeout: float | None
+    max_seconds: float
+
+    @property
+    def lifetime(self) -> float:
+        return self.max_seconds if self.timeout is None else min(self.timeout, self.max_seconds)
+
+    @property
+    def ends_with_reconnect(self) -> bool:
+        return self.timeout is None or self.timeout >= self.max_seconds
+
+
+def _poll(
+    opener: SessionOpener, *, group_id: int, user_id: int, token_id: int, after_id: int, recheck: bool
+) -> tuple[list[CommentRead], str | None]:
+    """New comments, or why the stream must end: the user left the group, or the token is no longer
+    valid (checked when ``recheck`` is due and always before comments go out)."""
     with opener() as session:
         if get_membership(session, group_id=group_id, user_id=user_id) is None:
-            return None
-        return comments_after(session, group_id=group_id, after_id=after_id, limit=BATCH)
+            return [], "you are no longer a member of this group"
+        batch = comments_after(session, group_id=group_id, after_id=after_id, limit=BATCH)
+        if recheck or batch:
+            try:
+                check_token(session, token_id=token_id)
+            except (Unauthorized, Forbidden) as exc:
+                return [], exc.message
+        return batch, None
 
 
 def format_event(comment: CommentRead) -> str:
     return f"id: {comment.id}\nevent: comment\ndata: {comment.model_dump_json()}\n\n"
+
+
+def reconnect_event(last_id: int) -> str:
+    """Sets the client's last event id (even when nothing was sent) and its retry delay, so an
+    EventSource reconnects at once and resumes after ``last_id``."""
+    data = json.dumps({"reason": "the stream reached its maximum lifetime", "last_event_id": last_id})
+    return f"retry: {RECONNECT_MILLIS}\nid: {last_id}\nevent: reconnect\ndata: {data}\n\n"
 
 
 async def comment_events(
@@ -45,18 +88,26 @@ async def comment_events(
     *,
     group_id: int,
     user_id: int,
+    token_id: int,
     after_id: int,
-    timeout: float | None,
+    limits: StreamLimits,
 ) -> AsyncIterator[str]:
-    deadline = None if timeout is None else time.monotonic() + timeout
-    last_sent = time.monotonic()
+    started = time.monotonic()
+    deadline = started + limits.lifetime
+    last_sent = last_auth = started
     yield "retry: 2000\n\n"
-    while deadline is None or time.monotonic() < deadline:
+    while time.monotonic() < deadline:
         if await request.is_disconnected():
             return
-        batch = await run_in_threadpool(_poll, opener, group_id=group_id, user_id=user_id, after_id=after_id)
-        if batch is None:
-            yield "event: end\ndata: you are no longer a member of this group\n\n"
+        recheck = time.monotonic() - last_auth >= AUTH_RECHECK_SECONDS
+        batch, ended = await run_in_threadpool(
+            _poll, opener, group_id=group_id, user_id=user_id, token_id=token_id, after_id=after_id,
+            recheck=recheck,
+        )
+        if recheck or batch:
+            last_auth = time.monotonic()
+        if ended is not None:
+            yield f"event: end\ndata: {ended}\n\n"
             return
         for comment in batch:
             after_id = comment.id
@@ -68,4 +119,6 @@ async def comment_events(
         if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
             last_sent = time.monotonic()
             yield ": keepalive\n\n"
-        await anyio.sleep(POLL_SECONDS)
+        await anyio.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+    if limits.ends_with_reconnect:
+        yield reconnect_event(after_id)

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from erpai.auth import CurrentUser, SessionDep
+from erpai.auth import CurrentPrincipal, CurrentUser, SessionDep
 from erpai.chat import comments, service, train
-from erpai.chat.events import SessionOpener, comment_events, stream_sessions
+from erpai.chat.events import SessionOpener, StreamLimits, comment_events, stream_sessions
 from erpai.chat.schemas import (
     ArbiterTaskRead,
     CommentCreate,
@@ -23,6 +23,7 @@ from erpai.chat.schemas import (
 )
 from erpai.common import Page, PageParams, page_params
 from erpai.routing import SessionReleasingRoute
+from erpai.settings.service import get_int_setting
 
 router = APIRouter(route_class=SessionReleasingRoute, prefix="/chat", tags=["chat"])
 
@@ -116,7 +117,7 @@ def follow_group(
     group_id: int,
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    principal: CurrentPrincipal,
     opener: Annotated[SessionOpener, Depends(stream_sessions)],
     after_id: int | None = Query(
         default=None, ge=0, description="Resume after this comment (default: from now)."
@@ -126,13 +127,27 @@ def follow_group(
     ),
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
-    """Server-sent events: one ``comment`` event per new comment, id = comment id (resume: Last-Event-ID)."""
+    """Server-sent events: one ``comment`` event per new comment, id = comment id (resume: Last-Event-ID).
+
+    Ends with an ``end`` event when you leave the group or your token is revoked or expires; after the
+    system setting ``chat.stream_max_seconds`` with a ``reconnect`` event (``retry`` and ``id`` set) to
+    resume from."""
+    user = principal.user
     service.require_reader(session, group_id=group_id, user=user)
     start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after_id
     if start is None:
         start = comments.latest_comment_id(session, group_id=group_id)
+    limits = StreamLimits(
+        timeout=timeout, max_seconds=get_int_setting(session, key="chat.stream_max_seconds")
+    )
     events = comment_events(
-        request, opener, group_id=group_id, user_id=user.id, after_id=start, timeout=timeout
+        request,
+        opener,
+        group_id=group_id,
+        user_id=user.id,
+        token_id=principal.token_id,
+        after_id=start,
+        limits=limits,
     )
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(events, media_type="text/event-stream", headers=headers)

@@ -31,15 +31,7 @@ def set_global_login(login: str | None) -> None:
 
 
 def acting_user(session: Session, login: str | None) -> User:
-    chosen = login or _global_login or os.environ.get(ENV_VAR) or None
-    if chosen:
-        return _by_login(session, chosen)
-    admin = session.scalar(
-        select(User)
-        .where(User.is_admin.is_(True), User.is_active.is_(True), User.user_type == UserType.INTERNAL.value)
-        .order_by(User.id)
-        .limit(1)
-    )
+    admin = acting_user_or_none(session, login)
     if admin is None:
         raise NotFound(
             "no admin user exists to act as: create one with `erpai user create LOGIN --admin`, "
@@ -47,6 +39,26 @@ def acting_user(session: Session, login: str | None) -> User:
             field="as",
         )
     return admin
+
+
+def acting_user_or_none(session: Session, login: str | None) -> User | None:
+    """The acting user as above, or None when nobody was named and no active admin exists (a fresh
+    database, or recovery after every admin was lost): the audit then records the local operator."""
+    chosen = login or _global_login or os.environ.get(ENV_VAR) or None
+    if chosen:
+        return _by_login(session, chosen)
+    return session.scalar(
+        select(User)
+        .where(User.is_admin.is_(True), User.is_active.is_(True), User.user_type == UserType.INTERNAL.value)
+        .order_by(User.id)
+        .limit(1)
+    )
+
+
+def acting_user_id(session: Session, login: str | None) -> int | None:
+    """For the audit trail of CLI changes: the acting user's id (None: see ``acting_user_or_none``)."""
+    user = acting_user_or_none(session, login)
+    return user.id if user else None
 
 
 def _by_login(session: Session, login: str) -> User:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from erpai.ai_models import service
 from erpai.ai_models.schemas import ModelCreate, ModelRead, ModelUpdate
+from erpai.cli.acting import acting_user_id
 from erpai.cli.output import JsonOption, cli_session, emit, handle_errors
 from erpai.common import PageParams
 from erpai.errors import NotFound
@@ -84,7 +85,8 @@ def add_model(
             prefer_curated_answer=prefer_curated,
         )
         values.update(_references(session, name, parent, provider, virtual_user, create_virtual_user))
-        model = service.create_model(session, data=ModelCreate(name=name, **values), actor_id=None)
+        actor_id = acting_user_id(session, None)
+        model = service.create_model(session, data=ModelCreate(name=name, **values), actor_id=actor_id)
         emit(ModelRead.model_validate(model), as_json, [])
 
 
@@ -124,7 +126,10 @@ def update_model(
             prefer_curated_answer=prefer_curated,
         )
         values.update(_references(session, target.name, parent, provider, virtual_user, create_virtual_user))
-        updated = service.update_model(session, model_id=target.id, data=ModelUpdate(**values), actor_id=None)
+        actor_id = acting_user_id(session, None)
+        updated = service.update_model(
+            session, model_id=target.id, data=ModelUpdate(**values), actor_id=actor_id
+        )
         emit(ModelRead.model_validate(updated), as_json, [])
 
 

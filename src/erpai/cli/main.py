@@ -13,6 +13,7 @@ from erpai.cli.evaluate import eval_command
 from erpai.cli.output import handle_errors
 from erpai.cli.providers import provider_app
 from erpai.cli.qas import qa_app
+from erpai.cli.settings import setting_app
 from erpai.cli.training import conversation_app
 from erpai.cli.users import token_app, user_app
 
@@ -27,6 +28,7 @@ app.add_typer(conversation_app, name="conversation")
 app.add_typer(model_app, name="model")
 app.add_typer(build_app, name="build")
 app.add_typer(chat_app, name="chat")
+app.add_typer(setting_app, name="setting")
 app.command("compile")(handle_errors(compile_command))
 app.command("ask")(handle_errors(ask_command))
 app.command("eval")(handle_errors(eval_command))

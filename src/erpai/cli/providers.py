@@ -8,10 +8,20 @@ from typing import Any
 import typer
 from pydantic import SecretStr
 
-from erpai.cli.output import JsonOption, cli_session, console, emit, fail, handle_errors, print_json
+from erpai.cli.acting import acting_user_id
+from erpai.cli.output import (
+    JsonOption,
+    cli_session,
+    console,
+    emit,
+    err_console,
+    fail,
+    handle_errors,
+    print_json,
+)
 from erpai.common import PageParams
 from erpai.providers import service
-from erpai.providers.schemas import ProviderCreate
+from erpai.providers.schemas import ProviderCreate, ProviderUpdate
 
 provider_app = typer.Typer(
     help="AI providers (OpenAI, OpenAI-compatible servers, local).", no_args_is_help=True
@@ -69,7 +79,8 @@ def add_provider(
         name=name, kind=kind, base_model_name=base_model, config=config, api_key=_key_from_env(api_key_env)
     )
     with cli_session() as session:
-        emit(service.to_read(service.create_provider(session, data=data, actor_id=None)), as_json, [])
+        row = service.create_provider(session, data=data, actor_id=acting_user_id(session, None))
+        emit(service.to_read(row), as_json, [])
 
 
 @provider_app.command("list")
@@ -99,8 +110,48 @@ def remove_provider(provider: str = typer.Argument(..., help="Provider name or i
     """Delete a provider that no model uses."""
     with cli_session() as session:
         row = service.find_provider(session, ref=provider)
-        service.delete_provider(session, provider_id=row.id, actor_id=None)
+        service.delete_provider(session, provider_id=row.id, actor_id=acting_user_id(session, None))
         typer.echo(f"provider '{row.name}' removed")
+
+
+@provider_app.command("update")
+@handle_errors
+def update_provider(
+    provider: str = typer.Argument(..., help="Provider name or id."),
+    name: str = typer.Option(None, help="New name."),
+    base_url: str = typer.Option(
+        None, help="New server URL ('' for OpenAI's own API); clears the stored key unless --api-key-env."
+    ),
+    api_key_env: str = typer.Option(None, help="Name of the environment variable that holds the new key."),
+    clear_api_key: bool = typer.Option(False, "--clear-api-key", help="Remove the stored key."),
+    base_model: str = typer.Option(None, help="New base model name."),
+    organization: str = typer.Option(None, help="OpenAI organization id ('' removes it)."),
+    embedding_model: str = typer.Option(None, help="Embedding model name on the server ('' removes it)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change a provider: only the options given are changed. Keys come from --api-key-env only."""
+    config = {
+        key: (value or None)
+        for key, value in (
+            ("base_url", base_url),
+            ("organization", organization),
+            ("embedding_model", embedding_model),
+        )
+        if value is not None
+    }
+    given: dict[str, Any] = {"name": name, "base_model_name": base_model, "config": config or None}
+    values = {key: value for key, value in given.items() if value is not None}
+    if api_key_env or clear_api_key:
+        values["api_key"] = None if clear_api_key else _key_from_env(api_key_env)
+    data = ProviderUpdate(**values)
+    with cli_session() as session:
+        row = service.find_provider(session, ref=provider)
+        updated, notices = service.update_provider(
+            session, provider_id=row.id, data=data, actor_id=acting_user_id(session, None)
+        )
+        emit(service.to_read(updated, notices=notices), as_json, [])
+    for notice in notices:
+        err_console.print(f"note: {notice}", highlight=False, markup=False)
 
 
 def _yes_no(value: bool | None) -> str:

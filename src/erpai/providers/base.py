@@ -26,6 +26,7 @@ ErrorCode = Literal[
     "timeout",
     "bad_request",
     "model_not_available",
+    "misconfigured",
 ]
 
 # Upstream failures are the gateway's problem, not the erpai caller's: never answer 401/403 for them.

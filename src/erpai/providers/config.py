@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 OPENAI_DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
+
+
+def header_value_error(value: str) -> str | None:
+    """Why ``value`` cannot be sent in an HTTP header (API key, organization, URL), or None if it can.
+
+    Only visible ASCII without spaces: anything else makes every call of the provider fail."""
+    if not value.isascii():
+        return "only ASCII characters can be sent in an HTTP header"
+    if any(not (33 <= ord(c) <= 126) for c in value):
+        return "spaces and control characters cannot be sent in an HTTP header"
+    return None
 
 
 def default_embedder() -> str:
@@ -77,7 +90,26 @@ class OpenAIConfig(BaseModel):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        problem = header_value_error(value)
+        if problem:
+            raise ValueError(f"{problem} (write an international domain name in its xn-- form)")
+        try:
+            host = urlsplit(value).hostname
+        except ValueError:
+            host = None
+        if not host:
+            raise ValueError("must name a host, e.g. http://localhost:11434/v1")
         return value
+
+    @field_validator("organization")
+    @classmethod
+    def _header_safe(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        problem = header_value_error(value.strip())
+        if problem:
+            raise ValueError(problem)
+        return value.strip()
 
     @property
     def resolved_embedding_model(self) -> str | None:

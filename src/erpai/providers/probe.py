@@ -12,7 +12,7 @@ from erpai.providers.resilience import Retrier
 if TYPE_CHECKING:
     from erpai.providers.openai_client import OpenAIProvider
 
-_FATAL = frozenset({"auth", "permission", "unavailable", "timeout"})
+_FATAL = frozenset({"auth", "permission", "unavailable", "timeout", "misconfigured"})
 
 
 def _check(label: str, declared: bool, call: Callable[[], Any], notes: list[str]) -> bool | None:

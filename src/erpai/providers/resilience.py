@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
+import httpx2
 import openai
 
 from erpai.providers.base import ErrorCode, ProviderError
@@ -125,6 +126,8 @@ _SUMMARY: dict[ErrorCode, str] = {
     "timeout": "the provider did not answer in time",
     "bad_request": "the provider rejected the request",
     "model_not_available": "the model is not available to this account for this operation",
+    "misconfigured": "the request could not be sent: the API key or organization holds characters that "
+    "cannot go into an HTTP header; set them again on the provider",
 }
 
 
@@ -142,6 +145,25 @@ def classify(exc: BaseException) -> tuple[ErrorCode, int | None]:
     if status in by_status:
         return by_status[status], status
     return ("unavailable" if status >= 500 else "bad_request"), status
+
+
+def is_header_problem(exc: BaseException) -> bool:
+    """The request was never sent because a header value (key, organization) cannot be encoded:
+    non-ASCII text fails while the SDK builds the request, control characters when h11 writes it."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # the chain is short: SDK error <- httpx <- httpcore <- h11
+        if seen is None:
+            return False
+        if isinstance(seen, UnicodeEncodeError | httpx2.LocalProtocolError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def header_error(*, provider: str, operation: str) -> ProviderError:
+    """Never carries the underlying message: it quotes the header, key included."""
+    message = f"provider '{provider}' {operation}: {_SUMMARY['misconfigured']}"
+    return ProviderError(message, code="misconfigured")
 
 
 def to_provider_error(
@@ -173,7 +195,11 @@ class Retrier:
             remaining = deadline - self.clock()
             try:
                 return call(max(0.05, min(self.policy.timeout_seconds, remaining)))
+            except UnicodeEncodeError:
+                raise header_error(provider=self.provider, operation=operation) from None
             except openai.OpenAIError as exc:
+                if is_header_problem(exc):
+                    raise header_error(provider=self.provider, operation=operation) from None
                 error = to_provider_error(
                     exc, provider=self.provider, operation=operation, redact=self.redact
                 )

@@ -39,9 +39,8 @@ def read_provider(provider_id: int, session: SessionDep, _: AdminUser) -> Provid
 def update_provider(
     provider_id: int, data: ProviderUpdate, session: SessionDep, admin: AdminUser
 ) -> ProviderRead:
-    return service.to_read(
-        service.update_provider(session, provider_id=provider_id, data=data, actor_id=admin.id)
-    )
+    row, notices = service.update_provider(session, provider_id=provider_id, data=data, actor_id=admin.id)
+    return service.to_read(row, notices=notices)
 
 
 @router.delete("/{provider_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -25,7 +25,9 @@ class ProviderCreate(BaseModel):
 
 class ProviderUpdate(BaseModel):
     """``config`` is merged into the stored config (a ``null`` value restores that key's default);
-    ``api_key`` replaces the key, ``"api_key": null`` clears it, leaving it out keeps it."""
+    ``api_key`` replaces the key, ``"api_key": null`` clears it, leaving it out keeps it, except that a
+    change of ``config.base_url`` clears the stored key unless the same request sets one (``notices``
+    in the answer says so): a key is never sent to a host it was not given for."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +51,9 @@ class ProviderRead(ORMModel):
     notes: str | None
     object_version: int
     aggregate_last_update_time_utc: datetime | None
+    notices: list[str] = Field(
+        default_factory=list, description="What a change did besides what was asked, e.g. a cleared key."
+    )
 
 
 class ProviderTestResult(BaseModel):

@@ -13,6 +13,7 @@ from erpai.audit.service import record_change
 from erpai.common import PageParams, fetch_page
 from erpai.errors import Conflict, InvalidInput, NotFound
 from erpai.providers.base import ProviderClient
+from erpai.providers.config import header_value_error
 from erpai.providers.models import Provider
 from erpai.providers.registry import capabilities_of, get_provider, kind_of, parse_config, row_config
 from erpai.providers.schemas import ProviderCreate, ProviderRead, ProviderTestResult, ProviderUpdate
@@ -21,7 +22,7 @@ from erpai.security import encrypt_secret, mask_secret
 MAX_KEY_LENGTH = 4096
 
 
-def to_read(row: Provider) -> ProviderRead:
+def to_read(row: Provider, *, notices: list[str] | None = None) -> ProviderRead:
     return ProviderRead(
         id=row.id,
         name=row.name,
@@ -34,6 +35,7 @@ def to_read(row: Provider) -> ProviderRead:
         notes=row.notes,
         object_version=row.object_version,
         aggregate_last_update_time_utc=row.aggregate_last_update_time_utc,
+        notices=notices or [],
     )
 
 
@@ -72,11 +74,12 @@ def _plain_key(secret: SecretStr | None) -> str | None:
     key = secret.get_secret_value().strip()
     if not key:
         return None
-    if len(key) > MAX_KEY_LENGTH or any(ord(c) < 32 for c in key):
-        # Never echo the value: say only what is wrong with it.
-        raise InvalidInput(
-            "api_key: not a plausible API key (too long or control characters)", field="api_key"
-        )
+    # Never echo the value: say only what is wrong with it.
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(f"api_key: longer than {MAX_KEY_LENGTH} characters", field="api_key")
+    problem = header_value_error(key)
+    if problem:
+        raise InvalidInput(f"api_key: not a usable API key ({problem})", field="api_key")
     return key
 
 
@@ -133,23 +136,38 @@ def _merged_config(row: Provider, patch: dict[str, Any]) -> BaseModel:
     return parse_config(row.kind, {k: v for k, v in merged.items() if v is not None})
 
 
-def _new_key(data: ProviderUpdate) -> tuple[bool, str | None]:
-    """(key changes?, the new plain key or None to clear)."""
+def _new_key(data: ProviderUpdate, *, endpoint_moved: bool) -> tuple[bool, str | None]:
+    """(key changes?, the new plain key or None to clear). A key is never sent to another host than
+    the one it was stored for: moving the endpoint clears it unless the same change sets a new one."""
     if "api_key" not in data.model_fields_set:
-        return False, None
+        return endpoint_moved, None
     return True, _plain_key(data.api_key)
+
+
+def _endpoint(config: BaseModel) -> object:
+    """Where the key is sent: the config's ``base_url`` (None: the kind's default endpoint)."""
+    return getattr(config, "base_url", None)
+
+
+KEY_CLEARED_NOTICE = (
+    "the stored API key was cleared because base_url changed (a key is never sent to a new host); "
+    "set the key again if the new endpoint needs one"
+)
 
 
 def update_provider(
     session: Session, *, provider_id: int, data: ProviderUpdate, actor_id: int | None
-) -> Provider:
+) -> tuple[Provider, list[str]]:
+    """The updated row and notices for the caller (e.g. that the stored key was cleared)."""
     row = get_provider_row(session, provider_id=provider_id)
     if data.object_version is not None and data.object_version != row.object_version:
         raise Conflict("the provider was changed by someone else; reload it", field="object_version")
     fields = data.model_fields_set
     # Validate everything before touching the row, so a bad field leaves nothing half-written.
     config = _merged_config(row, data.config or {}) if "config" in fields else row_config(row)
-    key_changes, key = _new_key(data)
+    moved = row.api_key_encrypted is not None and _endpoint(config) != _endpoint(row_config(row))
+    key_changes, key = _new_key(data, endpoint_moved=moved)
+    notices = [KEY_CLEARED_NOTICE] if moved and "api_key" not in fields else []
     _check_key_rule(row.kind, config, key is not None if key_changes else row.api_key_encrypted is not None)
     changes: dict[str, Any] = {}
     if "name" in fields and data.name is not None and data.name != row.name:
@@ -172,7 +190,7 @@ def update_provider(
         session, user_id=actor_id, entity="provider", entity_id=row.id, action="update", changes=changes
     )
     session.commit()
-    return row
+    return row, notices
 
 
 def delete_provider(session: Session, *, provider_id: int, actor_id: int | None) -> Provider:

@@ -46,3 +46,4 @@ class ApiToken(Base):
     creation_time_utc: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_time_utc: Mapped[datetime | None]
     revoked_time_utc: Mapped[datetime | None]
+    expires_time_utc: Mapped[datetime | None] = mapped_column(default=None)

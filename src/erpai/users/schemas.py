@@ -43,9 +43,16 @@ class UserRead(ORMModel):
 
 
 class TokenCreate(BaseModel):
+    """Without ``expires_in_days`` or ``expires_time_utc`` the system setting ``auth.token_expiry_days``
+    decides (0: never). ``expires_in_days: 0`` asks for a token that never expires."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(default="default", min_length=1, max_length=128)
+    expires_in_days: int | None = Field(default=None, ge=0, le=3650, description="0: never expires.")
+    expires_time_utc: datetime | None = Field(
+        default=None, description="An explicit expiry (UTC when no offset is given); must be in the future."
+    )
 
 
 class TokenRead(ORMModel):
@@ -54,8 +61,9 @@ class TokenRead(ORMModel):
     name: str
     token_prefix: str
     creation_time_utc: datetime
-    last_used_time_utc: datetime | None
+    last_used_time_utc: datetime | None = Field(description="Recorded at most once a minute.")
     revoked_time_utc: datetime | None
+    expires_time_utc: datetime | None = Field(description="None: never expires.")
 
 
 class TokenCreated(TokenRead):

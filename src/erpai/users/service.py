@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,9 +13,11 @@ from erpai.common import PageParams, fetch_page
 from erpai.db import utcnow
 from erpai.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from erpai.security import hash_token, new_api_token
+from erpai.settings.service import get_int_setting
 from erpai.users.models import ApiToken, User, UserType
 from erpai.users.schemas import UserCreate, UserUpdate
 
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 TYPE_CODES = {"internal": UserType.INTERNAL.value, "virtual": UserType.VIRTUAL.value}
 
 
@@ -70,6 +75,7 @@ def update_user(session: Session, *, user_id: int, data: UserUpdate, actor_id: i
 
         if session.get(AIModel, changes["model_id"]) is None:
             raise NotFound(f"model {changes['model_id']} does not exist", field="model_id")
+    _keep_an_admin(session, user=user, changes=changes)
     for key, value in changes.items():
         setattr(user, key, value)
     record_change(
@@ -79,16 +85,77 @@ def update_user(session: Session, *, user_id: int, data: UserUpdate, actor_id: i
     return user
 
 
-def create_token(session: Session, *, user_id: int, name: str = "default") -> tuple[ApiToken, str]:
-    """Returns the row and the plain token, which is never stored and cannot be shown again."""
+def _keep_an_admin(session: Session, *, user: User, changes: dict[str, Any]) -> None:
+    """Refuses (409) to demote or deactivate the last active admin: nobody could administer any more.
+
+    The active admins are locked in id order (PostgreSQL), so two admins demoting each other at once
+    cannot both succeed: the second waits for the first and then sees it is the last one."""
+    field = next((f for f in ("is_admin", "is_active") if changes.get(f) is False), None)
+    if field is None or not (user.is_admin and user.is_active):
+        return
+    admins = session.scalars(
+        select(User.id)
+        .where(User.is_admin.is_(True), User.is_active.is_(True), User.user_type == UserType.INTERNAL.value)
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    if not [admin_id for admin_id in admins if admin_id != user.id]:
+        raise Conflict(
+            f"'{user.login}' is the last active admin; make another user an admin first", field=field
+        )
+
+
+def create_token(
+    session: Session,
+    *,
+    user_id: int,
+    name: str = "default",
+    expires_in_days: int | None = None,
+    expires_time_utc: datetime | None = None,
+    actor: User | None = None,
+) -> tuple[ApiToken, str]:
+    """Returns the row and the plain token, which is never stored and cannot be shown again.
+
+    ``actor`` (None: the local operator, e.g. the CLI) matters for the expiry: while the setting
+    ``auth.token_expiry_days`` is set, a non-admin cannot ask for a longer-lived token."""
     user = get_user(session, user_id=user_id)
     if user.user_type != UserType.INTERNAL.value:
         raise InvalidInput("virtual users cannot log in, so they get no API token", field="user_id")
+    expires = _token_expiry(session, expires_in_days, expires_time_utc, actor=actor)
     plain = new_api_token()
-    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain), token_prefix=plain[:10])
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=hash_token(plain),
+        token_prefix=plain[:10],
+        expires_time_utc=expires,
+    )
     session.add(token)
     session.commit()
     return token, plain
+
+
+def _token_expiry(
+    session: Session, in_days: int | None, at: datetime | None, *, actor: User | None
+) -> datetime | None:
+    if in_days is not None and at is not None:
+        raise InvalidInput("give expires_in_days or expires_time_utc, not both", field="expires_in_days")
+    now = utcnow()
+    policy_days = get_int_setting(session, key="auth.token_expiry_days")
+    if at is not None:
+        expires: datetime | None = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+        if expires is not None and expires <= now:
+            raise InvalidInput("expires_time_utc: must be in the future", field="expires_time_utc")
+    else:
+        days = policy_days if in_days is None else in_days
+        expires = now + timedelta(days=days) if days else None
+    limited = actor is not None and not actor.is_admin and policy_days > 0
+    if limited and (expires is None or expires > now + timedelta(days=policy_days)):
+        raise InvalidInput(
+            f"expires_in_days: a token lasts at most {policy_days} days (auth.token_expiry_days)",
+            field="expires_time_utc" if at is not None else "expires_in_days",
+        )
+    return expires
 
 
 def list_tokens(session: Session, *, user_id: int) -> list[ApiToken]:
@@ -105,10 +172,38 @@ def revoke_token(session: Session, *, user_id: int, token_id: int) -> ApiToken:
 
 
 def authenticate(session: Session, *, token: str) -> User:
+    return authenticate_token(session, token=token)[1]
+
+
+def authenticate_token(session: Session, *, token: str) -> tuple[ApiToken, User]:
+    """The token's row and user; 401 when it is unknown, revoked, expired or its user inactive.
+
+    Records the token's last use, but writes it at most once a minute."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_time_utc is not None:
+    if row is None:
         raise Unauthorized("invalid or revoked API token")
-    user = session.get(User, row.user_id)
+    now = utcnow()
+    user = _token_owner(session, row, now=now)
+    if row.last_used_time_utc is None or now - row.last_used_time_utc >= LAST_USED_RESOLUTION:
+        row.last_used_time_utc = now
+    return row, user
+
+
+def check_token(session: Session, *, token_id: int) -> User:
+    """Re-checks a token already accepted (long-lived streams): 401 once it is revoked or expired,
+    or its user inactive."""
+    row = session.get(ApiToken, token_id, populate_existing=True)
+    if row is None:
+        raise Unauthorized("invalid or revoked API token")
+    return _token_owner(session, row, now=utcnow())
+
+
+def _token_owner(session: Session, row: ApiToken, *, now: datetime) -> User:
+    if row.revoked_time_utc is not None:
+        raise Unauthorized("invalid or revoked API token")
+    if row.expires_time_utc is not None and row.expires_time_utc <= now:
+        raise Unauthorized("token expired")
+    user = session.get(User, row.user_id, populate_existing=True)
     if user is None or not user.is_active:
         raise Unauthorized("the token's user is inactive")
     if user.user_type != UserType.INTERNAL.value:

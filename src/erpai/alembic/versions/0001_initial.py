@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 22:10:00.796604
+Create Date: 2026-12-02 03:30:55.593563
 """
 
 from collections.abc import Sequence
@@ -139,6 +139,7 @@ def upgrade() -> None:
         sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
         sa.Column("last_used_time_utc", sa.DateTime(), nullable=True),
         sa.Column("revoked_time_utc", sa.DateTime(), nullable=True),
+        sa.Column("expires_time_utc", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
         ),
@@ -206,6 +207,21 @@ def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notifications_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "system_settings",
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("value_json", sa.Text(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("updated_by_user_id", sa.Integer(), nullable=True),
+        sa.Column("updated_time_utc", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["updated_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_system_settings_updated_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_system_settings")),
+    )
     op.create_table(
         "assistant_conversations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -660,6 +676,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_assistant_conversations_model_id"))
 
     op.drop_table("assistant_conversations")
+    op.drop_table("system_settings")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notifications_user_id"))
 

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from erpai.auth import AdminUser, SessionDep
+from erpai.routing import SessionReleasingRoute
+from erpai.settings import service
+from erpai.settings.schemas import SettingRead, SettingWrite
+
+router = APIRouter(route_class=SessionReleasingRoute, prefix="/settings", tags=["settings"])
+
+
+@router.get("", response_model=list[SettingRead])
+def list_settings(session: SessionDep, admin: AdminUser) -> list[SettingRead]:
+    """Every known setting with its current value and default."""
+    return service.list_settings(session, actor=admin)
+
+
+@router.get("/{key}", response_model=SettingRead)
+def read_setting(key: str, session: SessionDep, admin: AdminUser) -> SettingRead:
+    return service.read_setting(session, key=key, actor=admin)
+
+
+@router.put("/{key}", response_model=SettingRead)
+def set_setting(key: str, data: SettingWrite, session: SessionDep, admin: AdminUser) -> SettingRead:
+    return service.set_setting(session, key=key, value=data.value, actor=admin)
+
+
+@router.delete("/{key}", response_model=SettingRead)
+def reset_setting(key: str, session: SessionDep, admin: AdminUser) -> SettingRead:
+    """Back to the default; answers the setting as it now reads."""
+    return service.reset_setting(session, key=key, actor=admin)
