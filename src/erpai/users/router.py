@@ -57,7 +57,14 @@ def _own_or_admin(user_id: int, user: CurrentUser) -> None:
 @router.post("/{user_id}/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
 def create_token(user_id: int, data: TokenCreate, session: SessionDep, user: CurrentUser) -> TokenCreated:
     _own_or_admin(user_id, user)
-    token, plain = service.create_token(session, user_id=user_id, name=data.name)
+    token, plain = service.create_token(
+        session,
+        user_id=user_id,
+        name=data.name,
+        expires_in_days=data.expires_in_days,
+        expires_time_utc=data.expires_time_utc,
+        actor=user,
+    )
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=plain)
 
 
