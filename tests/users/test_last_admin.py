@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -98,3 +99,30 @@ def test_cli_audit_names_the_acting_user(monkeypatch: pytest.MonkeyPatch) -> Non
     assert runner.invoke(app, ["model", "add", "Sales"]).exit_code == 0
     assert _audit_users("provider") == [ids["ops"]]
     assert _audit_users("model") == [ids["ops"]]
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(
+    live_client: TestClient, live_session: Session
+) -> None:
+    first, first_headers = make_user(live_session, "first", admin=True)
+    second, second_headers = make_user(live_session, "second", admin=True)
+    results: dict[str, int] = {}
+    barrier = threading.Barrier(2)
+
+    def demote(name: str, target: User, headers: dict[str, str]) -> None:
+        barrier.wait()
+        response = live_client.patch(f"/api/v1/users/{target.id}", json={"is_admin": False}, headers=headers)
+        results[name] = response.status_code
+
+    threads = [
+        threading.Thread(target=demote, args=("first", second, first_headers)),
+        threading.Thread(target=demote, args=("second", first, second_headers)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(results.values()) in ([200, 403], [200, 409]), results
+    live_session.expire_all()
+    admins = live_session.scalars(select(User).where(User.is_admin.is_(True), User.is_active.is_(True))).all()
+    assert len(admins) == 1

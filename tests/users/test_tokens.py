@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from erpai.cli.main import app
 from erpai.db import utcnow
+from erpai.demo import fresh_admin_token
 from erpai.settings.service import set_setting
 from erpai.users.models import ApiToken, User
 from erpai.users.service import authenticate
@@ -123,3 +124,14 @@ def test_cli_token_create_with_expiry() -> None:
     assert plain.exit_code == 0 and plain.output.strip().startswith("erp_")
     bad = runner.invoke(app, ["token", "create", "root", "--expires-in-days", "-1"])
     assert bad.exit_code != 0
+
+
+def test_the_demo_admin_token_works(client: TestClient, db: Session, admin: Auth) -> None:
+    """`make run` prints this token (erpai demo); `erpai serve` must accept it, with or without a policy."""
+    set_setting(db, key="auth.token_expiry_days", value=90, actor=admin[0])
+    admin_id, token = fresh_admin_token(db)
+    me = client.get("/api/v1/users/me", headers=_bearer(token))
+    assert (me.status_code, me.json()["id"]) == (200, admin_id)
+    _, again = fresh_admin_token(db)  # running it again revokes the earlier demo token
+    assert client.get("/api/v1/users/me", headers=_bearer(token)).status_code == 401
+    assert client.get("/api/v1/models", headers=_bearer(again)).status_code == 200
