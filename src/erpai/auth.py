@@ -21,9 +21,7 @@ from erpai.users.throttle import failed_auth_throttle
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 # auto_error=False: a missing token is answered by us, with erpai's error body, not FastAPI's 403.
-bearer_scheme = HTTPBearer(
-    auto_error=False, description="An erpai API token: `Authorization: Bearer erp_…`."
-)
+bearer_scheme = HTTPBearer(auto_error=False, description="An erpai API token: `Authorization: Bearer erp_…`.")
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 

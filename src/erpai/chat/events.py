@@ -101,7 +101,12 @@ async def comment_events(
             return
         recheck = time.monotonic() - last_auth >= AUTH_RECHECK_SECONDS
         batch, ended = await run_in_threadpool(
-            _poll, opener, group_id=group_id, user_id=user_id, token_id=token_id, after_id=after_id,
+            _poll,
+            opener,
+            group_id=group_id,
+            user_id=user_id,
+            token_id=token_id,
+            after_id=after_id,
             recheck=recheck,
         )
         if recheck or batch:
