@@ -7,6 +7,7 @@ from erpai.chat import models as chat
 from erpai.compilations import models as compilations
 from erpai.db import Base
 from erpai.notifications import models as notifications
+from erpai.permissions import models as permissions
 from erpai.providers import models as providers
 from erpai.qas import models as qas
 from erpai.training import models as training
@@ -20,6 +21,7 @@ __all__ = [
     "chat",
     "compilations",
     "notifications",
+    "permissions",
     "providers",
     "qas",
     "training",
