@@ -11,7 +11,7 @@ from erpai.compilations.models import Compilation, CompilationAsset
 from erpai.qas.models import ModelQA
 from erpai.training.models import TrainingConversation
 from erpai.users.models import User, UserType
-from tests.chat.conftest import make_group, post
+from tests.chat.conftest import make_arbiter, make_group, post
 from tests.conftest import grant_right, make_user
 from tests.qas.conftest import add_model
 
@@ -151,3 +151,21 @@ def test_grants_endpoints(client: TestClient, db: Session, admin: Actor, member:
     assert client.get(url, headers=admin[1]).json() == []
     actions = db.scalars(select(AuditEntry.action).where(AuditEntry.entity == "model")).all()
     assert actions == ["grant", "revoke"]
+
+
+def test_adding_an_arbiter_to_a_group_needs_the_use_right(
+    client: TestClient, db: Session, member: Actor
+) -> None:
+    """Otherwise a group would be a way around the use right: its members ask the arbiter by mentioning it."""
+    arbiter = make_arbiter(db, "Payroll AI", "payroll-ai")
+    user, headers = make_user(db, "otto")
+    grant_right(db, model_id=arbiter.id, user=user, right="use")
+    body = {"name": "Mine", "member_ids": [arbiter.virtual_user_id]}
+    refused = client.post(f"{V1}/chat/groups", json=body, headers=member[1])
+    assert refused.status_code == 403 and refused.json()["field"] == "member_ids"
+    group = make_group(client, member[1], name="Mine")
+    added = client.post(
+        f"{V1}/chat/groups/{group}/members", json={"user_id": arbiter.virtual_user_id}, headers=member[1]
+    )
+    assert added.status_code == 403 and added.json()["field"] == "user_id"
+    assert client.post(f"{V1}/chat/groups", json=body, headers=headers).status_code == 201

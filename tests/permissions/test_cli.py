@@ -69,3 +69,10 @@ def test_grant_refusals(cli_db: str) -> None:
     assert _run("model", "grant", "Support", "jane", "--use")[0] == 0
     code, out = _run("model", "grant", "Support", "jane", "--use")
     assert code != 0 and "already" in out
+
+
+def test_compiling_and_activating_need_an_admin(cli_db: str) -> None:
+    _seed()
+    for command in (["compile", "Support"], ["build", "activate", "1"], ["build", "cancel", "1"]):
+        code, out = _run(*command, "--as", "jane")
+        assert code != 0 and "admin" in out, command

@@ -18,7 +18,7 @@ from erpai.config import get_settings
 from erpai.db import utcnow
 from erpai.errors import Conflict, InvalidInput, NotFound
 from erpai.jobs.workers import worker_is_gone
-from erpai.permissions.service import can_train_model, require_train_model
+from erpai.permissions.service import can_train_model, require_admin_user, require_train_model
 from erpai.users.models import User
 
 ACTIVE_STATES = (CompilationStatus.NEW.value, CompilationStatus.RUNNING.value)
@@ -72,7 +72,8 @@ def list_assets(session: Session, *, compilation_id: int, actor: User) -> list[C
 def start_compilation(
     session: Session, *, model_id: int, user_id: int, kind: str = "retrieval"
 ) -> Compilation:
-    """Creates the New compilation (the caller enqueues the job after this commit)."""
+    """Creates the New compilation (the caller enqueues the job after this commit); admins only."""
+    require_admin_user(session, user_id=user_id)
     model = get_model(session, model_id=model_id)
     if kind not in {k.value for k in BuildKind}:
         raise InvalidInput(f"unknown build kind '{kind}': use retrieval or fine_tune", field="kind")
@@ -125,7 +126,12 @@ def _ensure_has_training_data(session: Session, model: AIModel) -> None:
 
 
 def activate_compilation(session: Session, *, compilation_id: int, actor_id: int | None) -> Compilation:
-    """Points the model's conversational build at a successful compilation (activate or roll back)."""
+    """Points the model's conversational build at a successful compilation (activate or roll back).
+
+    Admins only; ``actor_id=None`` is erpai itself.
+    """
+    if actor_id is not None:
+        require_admin_user(session, user_id=actor_id)
     compilation = get_compilation(session, compilation_id=compilation_id)
     if not compilation.is_successful or compilation.status != CompilationStatus.COMPLETED.value:
         raise Conflict(
@@ -152,6 +158,7 @@ def cancel_compilation(session: Session, *, compilation_id: int, actor_id: int) 
 
     The last good build stays active; the worker notices and stops without writing.
     """
+    require_admin_user(session, user_id=actor_id)
     from erpai.compilations.finetune import cancel_job
     from erpai.providers.models import Provider
 

@@ -27,9 +27,12 @@ CLI (``--as``) and any other front-end agree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
 from sqlalchemy.orm import Session
 
+from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import get_model
 from erpai.audit.service import record_change
 from erpai.chat.models import ChatMember
@@ -142,6 +145,18 @@ def require_edit_conversation(session: Session, *, user: User, conversation: Tra
 def require_admin(user: User) -> None:
     if not user.is_admin:
         raise Forbidden("this needs an admin")
+
+
+def require_admin_user(session: Session, *, user_id: int) -> None:
+    """For services that take the acting user's id: 403 unless that user is an admin."""
+    require_admin(get_user(session, user_id=user_id))
+
+
+def require_use_arbiters(session: Session, *, user: User, user_ids: Sequence[int], field: str) -> None:
+    """Adding a model's virtual user to a chat group lets the group ask it: that needs the use right."""
+    if user_ids:
+        for model in session.scalars(select(AIModel).where(AIModel.virtual_user_id.in_(user_ids))):
+            require_use_model(session, user=user, model_id=model.id, field=field)
 
 
 def _read(grant: ModelGrant, login: str) -> GrantRead:
