@@ -28,6 +28,7 @@ from erpai.api import create_app  # noqa: E402
 from erpai.db import get_session, make_engine  # noqa: E402
 from erpai.migrate import upgrade  # noqa: E402
 from erpai.models_registry import Base  # noqa: E402
+from erpai.permissions.models import ModelGrant  # noqa: E402
 from erpai.users.models import User  # noqa: E402
 from erpai.users.schemas import UserCreate  # noqa: E402
 from erpai.users.service import create_token, create_user  # noqa: E402
@@ -97,6 +98,12 @@ def client(db: Session) -> Iterator[TestClient]:
     app.dependency_overrides[get_session] = lambda: db
     with TestClient(app) as test_client:
         yield test_client
+
+
+def grant_right(db: Session, *, model_id: int, user: User, right: str = "train") -> None:
+    """Gives ``user`` a right on a model (as an admin would with ``erpai model grant``)."""
+    db.add(ModelGrant(model_id=model_id, user_id=user.id, right=right))
+    db.commit()
 
 
 def make_user(db: Session, login: str, *, admin: bool = False) -> tuple[User, dict[str, str]]:

@@ -22,6 +22,7 @@ from erpai.chat.router import router as chat_router
 from erpai.compilations.router import router as compilations_router
 from erpai.errors import DomainError, TooManyRequests
 from erpai.notifications.router import router as notifications_router
+from erpai.permissions.router import router as permissions_router
 from erpai.providers.router import router as providers_router
 from erpai.qas.router import router as qas_router
 from erpai.settings.router import router as settings_router
@@ -86,6 +87,7 @@ def api_router() -> APIRouter:
     router.include_router(qas_router)
     router.include_router(training_router)
     router.include_router(models_router)
+    router.include_router(permissions_router)
     router.include_router(assistant_router)
     router.include_router(notifications_router)
     router.include_router(audit_router)

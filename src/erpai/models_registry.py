@@ -7,6 +7,7 @@ from erpai.chat import models as chat
 from erpai.compilations import models as compilations
 from erpai.db import Base
 from erpai.notifications import models as notifications
+from erpai.permissions import models as permissions
 from erpai.providers import models as providers
 from erpai.qas import models as qas
 from erpai.settings import models as settings
@@ -21,6 +22,7 @@ __all__ = [
     "chat",
     "compilations",
     "notifications",
+    "permissions",
     "providers",
     "qas",
     "settings",

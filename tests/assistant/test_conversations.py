@@ -144,7 +144,7 @@ def test_add_message_derives_the_title_and_lists_messages(
 def test_add_message_keeps_a_given_title_and_checks_input(db: Session, member: Actor, admin: Actor) -> None:
     model = make_model(db, "Sales")
     conversation = service.create_conversation(
-        db, user_id=member[0].id, data=ConversationCreate(model_id=model.id, title="Mine")
+        db, actor=member[0], data=ConversationCreate(model_id=model.id, title="Mine")
     )
     service.add_message(
         db, conversation_id=conversation.id, user_id=member[0].id, role="user", content="Hello"

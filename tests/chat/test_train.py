@@ -12,7 +12,7 @@ from erpai.chat.corrections import corrected_answer
 from erpai.training.models import PreferencePair, TrainingConversation
 from erpai.users.models import User
 from tests.chat.conftest import FakeAnswering, RecordingBackend, make_arbiter, make_group, post
-from tests.conftest import make_user
+from tests.conftest import grant_right, make_user
 
 Member = tuple[User, dict[str, str]]
 
@@ -25,6 +25,8 @@ def dialogue(
     bob, bob_headers = make_user(db, "bob")
     bot = make_arbiter(db, "Marketing AI", "marketing-ai")
     sales = make_arbiter(db, "Sales AI", "sales-ai")
+    for model in (bot, sales):  # Train AI needs the train right on the target model
+        grant_right(db, model_id=model.id, user=member[0])
     group_id = make_group(
         client, member[1], members=[bob.id, bot.virtual_user_id or 0, sales.virtual_user_id or 0]
     )

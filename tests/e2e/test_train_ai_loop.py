@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from erpai.ai_models.models import AIModel
 from erpai.users.models import User, UserType
 from tests.compilations.factories import admin_with_token, local_provider, model_with_qas
-from tests.conftest import make_user, wait_for_jobs
+from tests.conftest import grant_right, make_user, wait_for_jobs
 
 Headers = dict[str, str]
 OFFICE_HOURS = "The office opens at 8:00 and closes at 18:00."
@@ -101,10 +101,11 @@ def test_a_corrected_chat_answer_is_learnt_by_the_next_compile(
     live_client: TestClient, live_session: Session
 ) -> None:
     boss, boss_headers = admin_with_token(live_session)
-    _, headers = make_user(live_session, "jane")
+    jane, headers = make_user(live_session, "jane")
     colleague, _ = make_user(live_session, "omar")
     live_session.commit()
     model = _arbiter(live_session, boss)
+    grant_right(live_session, model_id=model.id, user=jane)  # Train AI needs the train right
     _compile(live_client, boss_headers, model.id)
     group = live_client.post(
         "/api/v1/chat/groups",

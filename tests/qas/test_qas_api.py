@@ -87,7 +87,7 @@ def test_unauthenticated_is_401(client: TestClient, model: AIModel) -> None:
     assert client.post("/api/v1/qas", json={"model_id": model.id, "question": "Q?"}).status_code == 401
 
 
-def test_only_adder_or_admin_may_update_or_delete(
+def test_only_trainers_or_admins_may_update_or_delete(
     client: TestClient, db: Session, admin: Login, member: Login, model: AIModel
 ) -> None:
     _, other = make_user(db, "otto")
@@ -128,7 +128,7 @@ def test_patch_refuses_null_and_blank_question(client: TestClient, member: Login
 
 
 def test_list_filters_and_paging(client: TestClient, db: Session, member: Login, model: AIModel) -> None:
-    other_model = add_model(db, "Sales")
+    other_model = add_model(db, "Sales", trainers=(member[0],))
     _add(client, member[1], model.id, question="Refund policy?", answer="30 days", section="Returns")
     _add(
         client,

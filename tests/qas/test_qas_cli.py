@@ -14,12 +14,13 @@ from erpai.qas.models import ModelQA
 from erpai.users.models import User
 from erpai.users.schemas import UserCreate
 from erpai.users.service import create_user
+from tests.conftest import grant_right
 
 runner = CliRunner()
 
 
 def _seed(*, admin: bool = True) -> tuple[int, int]:
-    """An admin 'boss' (unless admin=False), a member 'jane' and the model 'Support'."""
+    """An admin 'boss' (unless admin=False), a member 'jane' and the model 'Support' that jane trains."""
     with session_factory()() as session:
         if admin:
             create_user(session, data=UserCreate(login="boss", name="Boss", is_admin=True), actor_id=None)
@@ -27,6 +28,7 @@ def _seed(*, admin: bool = True) -> tuple[int, int]:
         model = AIModel(name="Support")
         session.add(model)
         session.commit()
+        grant_right(session, model_id=model.id, user=jane)
         return model.id, jane.id
 
 
@@ -109,13 +111,13 @@ def test_import_with_bad_rows_prints_each_and_imports_nothing(cli_db: str, tmp_p
     assert "imported 1" in _ok("qa", "import", "Support", str(unknown_format), "--format", "csv")
 
 
-def test_delete_needs_the_adder_or_an_admin(cli_db: str) -> None:
+def test_delete_needs_a_trainer_or_an_admin(cli_db: str) -> None:
     model_id, _ = _seed()
     with session_factory()() as session:
         create_user(session, data=UserCreate(login="otto", name="Otto"), actor_id=None)
     qa = _ok("qa", "add", "Support", "-q", "Hours?", "--as", "jane", "--json")
     refused = runner.invoke(app, ["qa", "delete", str(qa["id"]), "--as", "otto"])
-    assert refused.exit_code != 0 and "admin" in refused.output
+    assert refused.exit_code != 0 and "train right" in refused.output
     _ok("qa", "delete", str(qa["id"]), "--as", "jane")
     assert _qas(model_id) == []
     with session_factory()() as session:

@@ -165,7 +165,7 @@ def test_export_round_trips(client: TestClient, db: Session, member: Login, mode
     exported = client.get(f"/api/v1/models/{model.id}/qas/export", params={"format": fmt}, headers=member[1])
     assert exported.status_code == 200
     assert f"model-{model.id}-qas.{fmt}" in exported.headers["content-disposition"]
-    copy = add_model(db, "Copy")
+    copy = add_model(db, "Copy", trainers=(member[0],))
     assert _import(client, member[1], copy.id, exported.text, fmt).json() == {"imported": 3}
 
     def snapshot(model_id: int) -> list[tuple[Any, ...]]:

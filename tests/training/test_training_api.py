@@ -133,7 +133,7 @@ def test_update_message_and_conversation(
     assert (updated["role"], updated["name"], updated["content"]) == ("assistant", None, "Edited")
     assert updated["message_time_utc"] == "2024-05-01T08:00:00"
     assert client.patch(url, json={"content": None}, headers=member[1]).json()["field"] == "content"
-    other = add_model(db, "Sales")
+    other = add_model(db, "Sales", trainers=(member[0],))
     moved = client.patch(f"{URL}/{conversation['id']}", json={"model_id": other.id}, headers=member[1])
     assert moved.json()["model_id"] == other.id
     missing = client.patch(f"{URL}/{conversation['id']}", json={"model_id": 999_999}, headers=member[1])
@@ -152,7 +152,7 @@ def test_stale_object_version_is_409(client: TestClient, member: Login, model: A
     assert stale.status_code == 409 and stale.json()["field"] == "object_version"
 
 
-def test_only_creator_or_admin_may_change(
+def test_only_trainers_or_admins_may_change_or_read(
     client: TestClient, db: Session, admin: Login, member: Login, model: AIModel
 ) -> None:
     _, otto = make_user(db, "otto")
@@ -168,7 +168,7 @@ def test_only_creator_or_admin_may_change(
     for method, url, body in attempts:
         kwargs: dict[str, Any] = {"headers": otto} if body is None else {"headers": otto, "json": body}
         assert client.request(method, url, **kwargs).status_code == 403, (method, url)
-    assert client.get(f"{URL}/{cid}", headers=otto).status_code == 200
+    assert client.get(f"{URL}/{cid}", headers=otto).status_code == 403
     assert client.patch(f"{URL}/{cid}", json={"notes": "admin"}, headers=admin[1]).status_code == 200
     assert client.delete(f"{URL}/{cid}", headers=admin[1]).status_code == 204
     count = select(func.count()).select_from(TrainingConversationMessage)
@@ -188,7 +188,7 @@ def test_message_of_another_conversation_is_404(client: TestClient, member: Logi
 def test_list_filters_by_model_and_origin(
     client: TestClient, db: Session, member: Login, model: AIModel
 ) -> None:
-    other = add_model(db, "Sales")
+    other = add_model(db, "Sales", trainers=(member[0],))
     _create(client, member[1], model.id)
     _create(client, member[1], other.id, messages=[])
     chat = TrainingConversation(

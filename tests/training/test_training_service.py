@@ -19,7 +19,7 @@ def _messages(*turns: tuple[str, str]) -> list[MessageIn]:
 
 
 def test_chat_origin_is_kept_with_its_object(
-    db: Session, member: tuple[User, dict[str, str]], model: AIModel
+    db: Session, member: tuple[User, dict[str, str]], admin: tuple[User, dict[str, str]], model: AIModel
 ) -> None:
     conversation = create_conversation(
         db,
@@ -29,7 +29,7 @@ def test_chat_origin_is_kept_with_its_object(
         origin_object_type="chat_group",
         origin_object_id=42,
         notes="from chat",
-        actor_id=member[0].id,
+        actor=member[0],
     )
     assert (conversation.origin, conversation.origin_object_type, conversation.origin_object_id) == (
         "CHT",
@@ -38,11 +38,13 @@ def test_chat_origin_is_kept_with_its_object(
     )
     assert [m.message_no for m in conversation.messages] == [1, 2]
     with pytest.raises(InvalidInput) as error:
-        create_conversation(db, model_id=model.id, messages=[], origin="XYZ", actor_id=None)
+        create_conversation(db, model_id=model.id, messages=[], origin="XYZ", actor=admin[0])
     assert error.value.field == "origin"
 
 
-def test_snapshot_pairs_join_user_turns_and_skip_system(db: Session, model: AIModel) -> None:
+def test_snapshot_pairs_join_user_turns_and_skip_system(
+    db: Session, admin: tuple[User, dict[str, str]], model: AIModel
+) -> None:
     child = add_model(db, "Child")
     unrelated = add_model(db, "Unrelated")
     first = create_conversation(
@@ -57,7 +59,7 @@ def test_snapshot_pairs_join_user_turns_and_skip_system(db: Session, model: AIMo
             ("assistant", "Book it in the HR portal."),
             ("user", "Thanks!"),  # a question without a reply: left out
         ),
-        actor_id=None,
+        actor=admin[0],
     )
     second = create_conversation(
         db,
@@ -69,10 +71,10 @@ def test_snapshot_pairs_join_user_turns_and_skip_system(db: Session, model: AIMo
             ("user", "Q2"),
             ("assistant", "A2"),
         ),
-        actor_id=None,
+        actor=admin[0],
     )
     create_conversation(
-        db, model_id=unrelated.id, messages=_messages(("user", "X"), ("assistant", "Y")), actor_id=None
+        db, model_id=unrelated.id, messages=_messages(("user", "X"), ("assistant", "Y")), actor=admin[0]
     )
 
     assert snapshot_training_pairs(db, model_ids=[model.id, child.id]) == [
@@ -83,7 +85,9 @@ def test_snapshot_pairs_join_user_turns_and_skip_system(db: Session, model: AIMo
     assert snapshot_training_pairs(db, model_ids=[]) == []
 
 
-def test_import_reports_every_bad_line_and_writes_nothing(db: Session, model: AIModel) -> None:
+def test_import_reports_every_bad_line_and_writes_nothing(
+    db: Session, admin: tuple[User, dict[str, str]], model: AIModel
+) -> None:
     content = "\n".join(
         [
             '{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}',
@@ -94,7 +98,7 @@ def test_import_reports_every_bad_line_and_writes_nothing(db: Session, model: AI
         ]
     )
     with pytest.raises(ImportRejected) as rejected:
-        import_conversations(db, model_id=model.id, content=content, actor_id=None)
+        import_conversations(db, model_id=model.id, content=content, actor=admin[0])
     found = [(e.line, e.field) for e in rejected.value.errors]
     assert found == [
         (2, None),
@@ -110,7 +114,7 @@ def test_import_reports_every_bad_line_and_writes_nothing(db: Session, model: AI
     )
     assert db.scalar(count) == 0
     assert (
-        import_conversations(db, model_id=model.id, content=content.split("\n")[0] + "\n\n", actor_id=None)
+        import_conversations(db, model_id=model.id, content=content.split("\n")[0] + "\n\n", actor=admin[0])
         == 1
     )
     assert db.scalar(count) == 1

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from erpai.answering.schemas import AnswerResult, ContextMessage
-from erpai.answering.service import MAX_QUESTION_CHARS, Event, answer_question, stream_answer
+from erpai.answering.service import MAX_QUESTION_CHARS, Event, ask, ask_streaming
 from erpai.auth import CurrentUser, SessionDep
 from erpai.routing import SessionReleasingRoute
 
@@ -41,7 +41,7 @@ def _sse(events: Iterator[Event]) -> Iterator[bytes]:
     description=STREAM_DOC,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-def ask(
+def ask_model(
     model_id: int,
     data: AskRequest,
     session: SessionDep,
@@ -53,10 +53,10 @@ def ask(
         "question": data.question,
         "context": data.context,
         "channel": "api",
-        "user_id": user.id,
+        "actor": user,
     }
     if not (stream or data.stream):
-        return answer_question(session, **arguments)
-    events = stream_answer(session, **arguments)
+        return ask(session, **arguments)
+    events = ask_streaming(session, **arguments)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(_sse(events), media_type="text/event-stream", headers=headers)

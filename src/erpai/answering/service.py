@@ -18,11 +18,21 @@ from erpai.answering.schemas import AnswerResult, ContextMessage, Source
 from erpai.compilations.artifact import BuildArtifact, build_cache
 from erpai.compilations.models import BuildKind, Compilation, CompilationArtifact, ModelHit
 from erpai.errors import DomainError, InvalidInput
+from erpai.permissions.service import require_use_model
 from erpai.providers import ProviderClient, ProviderError, get_provider
 from erpai.providers.base import ChatMessage
 from erpai.providers.models import Provider
+from erpai.users.models import User
 
-__all__ = ["MAX_QUESTION_CHARS", "answer_question", "load_active_build", "retrieve", "stream_answer"]
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "answer_question",
+    "ask",
+    "ask_streaming",
+    "load_active_build",
+    "retrieve",
+    "stream_answer",
+]
 
 log = logging.getLogger("erpai.answering")
 MAX_QUESTION_CHARS = 8000
@@ -171,6 +181,38 @@ def answer_question(
         finally:
             _close(plan.client)
     return _finish(session, plan, answer, channel=channel, user_id=user_id)
+
+
+def ask(
+    session: Session,
+    *,
+    actor: User,
+    model_id: int,
+    question: str,
+    context: list[ContextMessage] | None = None,
+    channel: str = "api",
+) -> AnswerResult:
+    """A person asks (API, CLI): needs the use right on the model (403), then :func:`answer_question`."""
+    require_use_model(session, user=actor, model_id=model_id)
+    return answer_question(
+        session, model_id=model_id, question=question, context=context, channel=channel, user_id=actor.id
+    )
+
+
+def ask_streaming(
+    session: Session,
+    *,
+    actor: User,
+    model_id: int,
+    question: str,
+    context: list[ContextMessage] | None = None,
+    channel: str = "api",
+) -> Iterator[Event]:
+    """Like :func:`ask`, as the events of :func:`stream_answer`."""
+    require_use_model(session, user=actor, model_id=model_id)
+    return stream_answer(
+        session, model_id=model_id, question=question, context=context, channel=channel, user_id=actor.id
+    )
 
 
 def stream_answer(

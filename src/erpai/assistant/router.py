@@ -29,7 +29,7 @@ def list_conversations(
 
 @router.post("", response_model=ConversationRead, status_code=status.HTTP_201_CREATED)
 def create_conversation(data: ConversationCreate, session: SessionDep, user: CurrentUser) -> ConversationRead:
-    return ConversationRead.model_validate(service.create_conversation(session, user_id=user.id, data=data))
+    return ConversationRead.model_validate(service.create_conversation(session, actor=user, data=data))
 
 
 @router.get("/{conversation_id}", response_model=ConversationRead)

@@ -15,6 +15,7 @@ from erpai.assistant.models import AssistantConversation, AssistantMessage
 from erpai.assistant.schemas import ConversationCreate, ConversationUpdate, MessageRole
 from erpai.common import PageParams, fetch_page
 from erpai.errors import Conflict, InvalidInput, NotFound
+from erpai.permissions.service import require_use_model
 from erpai.users.models import User
 
 PLACEHOLDER_TITLE = "New conversation"
@@ -72,9 +73,14 @@ def list_conversations(
     return fetch_page(session, stmt, params)
 
 
-def create_conversation(session: Session, *, user_id: int, data: ConversationCreate) -> AssistantConversation:
-    """'New conversation': the user's active one for that model is deactivated, the new one is active."""
+def create_conversation(session: Session, *, actor: User, data: ConversationCreate) -> AssistantConversation:
+    """'New conversation': the user's active one for that model is deactivated, the new one is active.
+
+    Picking a model needs the use right on it (403).
+    """
+    user_id = actor.id
     model = resolve_model(session, user_id=user_id, model_id=data.model_id)
+    require_use_model(session, user=actor, model_id=model.id)
     current = select(AssistantConversation).where(
         AssistantConversation.user_id == user_id,
         AssistantConversation.model_id == model.id,

@@ -11,6 +11,7 @@ from erpai.chat.models import ChatGroup, ChatMember, MemberRole
 from erpai.chat.schemas import GroupCreate, MemberAdd, MemberRead, RoleName
 from erpai.common import PageParams, fetch_page
 from erpai.errors import Conflict, Forbidden, InvalidInput, NotFound
+from erpai.permissions.service import require_use_arbiters
 from erpai.users.models import User, UserType
 
 ROLE_CODES: dict[str, str] = {
@@ -64,6 +65,7 @@ def create_group(session: Session, *, data: GroupCreate, actor: User) -> ChatGro
     missing = [i for i in member_ids if i not in found]
     if missing:
         raise NotFound(f"users {missing} do not exist", field="member_ids")
+    require_use_arbiters(session, user=actor, user_ids=member_ids, field="member_ids")
     group = ChatGroup(name=data.name, notes=data.notes, created_by_user_id=actor.id)
     session.add(group)
     session.flush()
@@ -134,6 +136,7 @@ def add_member(session: Session, *, group_id: int, data: MemberAdd, actor: User)
         raise Conflict(f"user '{user.login}' is already a member of chat group {group_id}", field="user_id")
     if data.role == "admin" and user.user_type == UserType.VIRTUAL.value:
         raise InvalidInput("a virtual user cannot be a group admin", field="role")
+    require_use_arbiters(session, user=actor, user_ids=[user.id], field="user_id")
     session.add(ChatMember(group_id=group_id, user_id=user.id, role=ROLE_CODES[data.role]))
     record_change(
         session,

@@ -17,6 +17,7 @@ from erpai.chat.models import ChatComment, ChatGroup
 from erpai.chat.schemas import TrainRequest, TrainResult
 from erpai.chat.service import get_group, require_writer
 from erpai.errors import InvalidInput, NotFound
+from erpai.permissions.service import require_train_model
 from erpai.training.models import Origin, PreferencePair
 from erpai.training.schemas import NAME_MAX, MessageIn
 from erpai.training.service import add_conversation
@@ -39,11 +40,15 @@ class Turn:
 
 
 def train_from_chat(session: Session, *, group_id: int, data: TrainRequest, actor: User) -> TrainResult:
-    """Validates the whole selection first; writes the conversation and its pairs in one transaction."""
+    """Validates the whole selection first; writes the conversation and its pairs in one transaction.
+
+    Needs membership of the group (not as an observer) and the train right on the target model.
+    """
     require_writer(session, group_id=group_id, user=actor)
     comments = _selected_comments(session, group_id=group_id, comment_ids=data.comment_ids)
     arbiters = _arbiters_by_user(session, comments)
     model = _target_model(session, arbiters=arbiters, model_id=data.model_id)
+    require_train_model(session, user=actor, model_id=model.id)
     turns = _turns(session, comments=comments, arbiters=arbiters, addressee=model.virtual_user_id)
     pairs = preference_pairs(turns)
     group = get_group(session, group_id=group_id)
@@ -58,7 +63,7 @@ def train_from_chat(session: Session, *, group_id: int, data: TrainRequest, acto
         origin_object_type="chat_group",
         origin_object_id=group_id,
         notes=_summary(group, turns),
-        actor_id=actor.id,
+        actor=actor,
     )
     session.add_all(PreferencePair(training_conversation_id=conversation.id, **pair) for pair in pairs)
     session.commit()

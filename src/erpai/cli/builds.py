@@ -8,8 +8,8 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from erpai.ai_models.service import find_model
-from erpai.answering.service import answer_question
-from erpai.cli.acting import AsOption
+from erpai.answering.service import ask
+from erpai.cli.acting import AsOption, acting_user
 from erpai.cli.output import JsonOption, cli_session, console, emit, fail, handle_errors, print_json
 from erpai.compilations import service
 from erpai.compilations.models import CompilationStatus
@@ -21,8 +21,6 @@ build_app = typer.Typer(help="Builds (compilations): list, show, activate / roll
 
 
 def _acting_user_id(login: str | None) -> int:
-    from erpai.cli.acting import acting_user
-
     with cli_session() as session:
         return acting_user(session, login).id
 
@@ -93,17 +91,19 @@ def _report(result: CompilationRead, as_json: bool) -> None:
 @build_app.command("list")
 @handle_errors
 def list_builds(
-    model: str = typer.Argument(..., help="Model id or name."), as_json: bool = JsonOption
+    model: str = typer.Argument(..., help="Model id or name."),
+    as_user: str | None = AsOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """List a model's builds, newest first."""
     from erpai.common import PageParams
 
     with cli_session() as session:
+        actor = acting_user(session, as_user)
         target = find_model(session, ref=model)
-        rows, _ = service.list_compilations(
-            session, params=PageParams(limit=500, offset=0), model_id=target.id
+        items, _ = service.list_compilations(
+            session, params=PageParams(limit=500, offset=0), actor=actor, model_id=target.id
         )
-        items = [CompilationRead.model_validate(r) for r in rows]
         active = target.conversational_compilation_id
     if as_json:
         print_json([{**i.model_dump(mode="json"), "active": i.id == active} for i in items])
@@ -115,14 +115,11 @@ def list_builds(
 
 @build_app.command("show")
 @handle_errors
-def show_build(compilation_id: int, as_json: bool = JsonOption) -> None:
-    """Show one build with its log."""
+def show_build(compilation_id: int, as_user: str | None = AsOption, as_json: bool = JsonOption) -> None:
+    """Show one build with its log (the log only for the model's trainers)."""
     with cli_session() as session:
-        emit(
-            CompilationRead.model_validate(service.get_compilation(session, compilation_id=compilation_id)),
-            as_json,
-            [],
-        )
+        actor = acting_user(session, as_user)
+        emit(service.read_compilation(session, compilation_id=compilation_id, actor=actor), as_json, [])
 
 
 @build_app.command("activate")
@@ -148,12 +145,14 @@ def cancel_build(compilation_id: int, as_user: str | None = AsOption) -> None:
 def ask_command(
     model: str = typer.Argument(..., help="Model id or name."),
     question: str = typer.Argument(..., help="The question."),
+    as_user: str | None = AsOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Ask a model a question with its active build."""
+    """Ask a model a question with its active build (needs the use right on it)."""
     with cli_session() as session:
+        actor = acting_user(session, as_user)
         target = find_model(session, ref=model)
-        result = answer_question(session, model_id=target.id, question=question, channel="cli")
+        result = ask(session, actor=actor, model_id=target.id, question=question, channel="cli")
     if as_json:
         print_json(result)
         return

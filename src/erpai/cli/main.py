@@ -10,6 +10,7 @@ from erpai.cli.builds import ask_command, build_app, compile_command, worker_com
 from erpai.cli.chat import chat_app
 from erpai.cli.demo import demo_command
 from erpai.cli.evaluate import eval_command
+from erpai.cli.grants import register_grant_commands
 from erpai.cli.output import handle_errors
 from erpai.cli.providers import provider_app
 from erpai.cli.qas import qa_app
@@ -26,6 +27,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(qa_app, name="qa")
 app.add_typer(conversation_app, name="conversation")
 app.add_typer(model_app, name="model")
+register_grant_commands(model_app)
 app.add_typer(build_app, name="build")
 app.add_typer(chat_app, name="chat")
 app.add_typer(setting_app, name="setting")

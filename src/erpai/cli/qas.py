@@ -53,7 +53,7 @@ def add_qa(
             is_active=not inactive,
             notes=notes,
         )
-        emit(QARead.model_validate(service.create_qa(session, data=data, actor_id=actor.id)), as_json, [])
+        emit(QARead.model_validate(service.create_qa(session, data=data, actor=actor)), as_json, [])
 
 
 @qa_app.command("import")
@@ -75,7 +75,7 @@ def import_qas(
                 model_id=target.id,
                 content=decode_text(file.read_bytes()),
                 fmt=kind,
-                actor_id=actor.id,
+                actor=actor,
             )
         except ImportRejected as exc:
             for error in exc.errors:
@@ -92,6 +92,7 @@ def export_qas(
     fmt: str = FormatOption,
     qa_type: QATypeChoice = TypeOption,
     only_active: bool = typer.Option(False, "--only-active", help="Leave out deactivated Q&As."),
+    as_login: str = AsOption,
 ) -> None:
     """Export a model's Q&As as CSV or JSONL (the import format)."""
     kind = infer_format(fmt, filename=out.name if out else None) if fmt or (out and out.suffix) else "csv"
@@ -99,8 +100,9 @@ def export_qas(
         {"qa_type": qa_type and qa_type.value, "is_active": True if only_active else None}
     )
     with cli_session() as session:
+        actor = acting_user(session, as_login)
         target = find_model(session, ref=model)
-        chunks = service.export_qas(session, model_id=target.id, fmt=kind, filters=filters)
+        chunks = service.export_qas(session, model_id=target.id, fmt=kind, filters=filters, actor=actor)
         if out is None:
             for chunk in chunks:
                 typer.echo(chunk, nl=False)
@@ -116,22 +118,26 @@ def list_qas(
     model: str = ModelArgument,
     qa_type: QATypeChoice = TypeOption,
     search: str = typer.Option(None, "--search", help="Substring of the question or the answer."),
+    as_login: str = AsOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """List a model's Q&As."""
+    """List a model's Q&As (its trainers)."""
     with cli_session() as session:
+        actor = acting_user(session, as_login)
         target = find_model(session, ref=model)
         filters = QAFilters.model_validate(
             {"model_id": target.id, "qa_type": qa_type and qa_type.value, "q": search}
         )
-        rows, _ = service.list_qas(session, params=PageParams(limit=1_000_000, offset=0), filters=filters)
+        rows, _ = service.list_qas(
+            session, params=PageParams(limit=1_000_000, offset=0), filters=filters, actor=actor
+        )
         emit([QARead.model_validate(r) for r in rows], as_json, LIST_COLUMNS)
 
 
 @qa_app.command("delete")
 @handle_errors
 def delete_qa(qa_id: int = typer.Argument(..., help="Q&A id."), as_login: str = AsOption) -> None:
-    """Delete a Q&A (its adder or an admin)."""
+    """Delete a Q&A (a trainer of its model)."""
     with cli_session() as session:
         service.delete_qa(session, qa_id=qa_id, actor=acting_user(session, as_login))
     typer.echo(f"deleted Q&A {qa_id}")

@@ -54,7 +54,7 @@ def add_conversation(
         actor = acting_user(session, as_login)
         target = find_model(session, ref=model)
         conversation = service.create_conversation(
-            session, model_id=target.id, messages=messages, notes=notes, actor_id=actor.id
+            session, model_id=target.id, messages=messages, notes=notes, actor=actor
         )
         read = ConversationRead.model_validate(conversation)
     if as_json:
@@ -78,7 +78,7 @@ def import_conversations(
         target = find_model(session, ref=model)
         try:
             count = service.import_conversations(
-                session, model_id=target.id, content=decode_text(file.read_bytes()), actor_id=actor.id
+                session, model_id=target.id, content=decode_text(file.read_bytes()), actor=actor
             )
         except ImportRejected as exc:
             for error in exc.errors:
@@ -89,12 +89,15 @@ def import_conversations(
 
 @conversation_app.command("list")
 @handle_errors
-def list_conversations(model: str = ModelArgument, as_json: bool = JsonOption) -> None:
-    """List a model's training conversations."""
+def list_conversations(
+    model: str = ModelArgument, as_login: str = AsOption, as_json: bool = JsonOption
+) -> None:
+    """List the model's training conversations the acting user may read."""
     with cli_session() as session:
+        actor = acting_user(session, as_login)
         target = find_model(session, ref=model)
         rows, _ = service.list_conversations(
-            session, params=PageParams(limit=1_000_000, offset=0), model_id=target.id
+            session, params=PageParams(limit=1_000_000, offset=0), actor=actor, model_id=target.id
         )
         counts = service.message_counts(session, conversation_ids=[r.id for r in rows])
         items = [
@@ -107,12 +110,15 @@ def list_conversations(model: str = ModelArgument, as_json: bool = JsonOption) -
 @conversation_app.command("show")
 @handle_errors
 def show_conversation(
-    conversation_id: int = typer.Argument(..., help="Conversation id."), as_json: bool = JsonOption
+    conversation_id: int = typer.Argument(..., help="Conversation id."),
+    as_login: str = AsOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Show a training conversation with its messages."""
     with cli_session() as session:
+        actor = acting_user(session, as_login)
         read = ConversationRead.model_validate(
-            service.get_conversation(session, conversation_id=conversation_id)
+            service.read_conversation(session, conversation_id=conversation_id, actor=actor)
         )
     if as_json:
         print_json(read)

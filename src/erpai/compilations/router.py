@@ -29,24 +29,29 @@ def compile_model(
 @router.get("/compilations", response_model=Page[CompilationRead])
 def list_compilations(
     session: SessionDep,
-    _: CurrentUser,
+    user: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],
     model_id: int | None = Query(default=None),
     successful: bool | None = Query(default=None),
 ) -> Page[CompilationRead]:
-    rows, total = service.list_compilations(session, params=params, model_id=model_id, successful=successful)
-    return Page(items=[CompilationRead.model_validate(r) for r in rows], total=total, **params.model_dump())
+    """Everyone sees the status fields; ``build_log`` is null unless the caller trains the model."""
+    rows, total = service.list_compilations(
+        session, params=params, actor=user, model_id=model_id, successful=successful
+    )
+    return Page(items=rows, total=total, **params.model_dump())
 
 
 @router.get("/compilations/{compilation_id}", response_model=CompilationRead)
-def read_compilation(compilation_id: int, session: SessionDep, _: CurrentUser) -> CompilationRead:
-    return CompilationRead.model_validate(service.get_compilation(session, compilation_id=compilation_id))
+def read_compilation(compilation_id: int, session: SessionDep, user: CurrentUser) -> CompilationRead:
+    """``build_log`` is null unless the caller trains the model."""
+    return service.read_compilation(session, compilation_id=compilation_id, actor=user)
 
 
 @router.get("/compilations/{compilation_id}/assets", response_model=list[AssetRead])
-def read_assets(compilation_id: int, session: SessionDep, _: CurrentUser) -> list[AssetRead]:
-    compilation = service.get_compilation(session, compilation_id=compilation_id)
-    return [AssetRead.model_validate(a) for a in compilation.assets]
+def read_assets(compilation_id: int, session: SessionDep, user: CurrentUser) -> list[AssetRead]:
+    """The build's assets, for the model's trainers and admins (403 for others)."""
+    assets = service.list_assets(session, compilation_id=compilation_id, actor=user)
+    return [AssetRead.model_validate(a) for a in assets]
 
 
 @router.post("/compilations/{compilation_id}/activate", response_model=CompilationRead)
@@ -65,9 +70,10 @@ def cancel(compilation_id: int, session: SessionDep, admin: AdminUser) -> Compil
 def list_hits(
     model_id: int,
     session: SessionDep,
-    _: AdminUser,
+    user: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],
     answered: bool | None = Query(default=None),
 ) -> Page[HitRead]:
-    rows, total = service.list_hits(session, model_id=model_id, params=params, answered=answered)
+    """The model's hit history, for its trainers and admins."""
+    rows, total = service.list_hits(session, model_id=model_id, params=params, actor=user, answered=answered)
     return Page(items=[HitRead.model_validate(r) for r in rows], total=total, **params.model_dump())

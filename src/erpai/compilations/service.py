@@ -12,11 +12,14 @@ from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import get_model
 from erpai.audit.service import record_change
 from erpai.common import PageParams, fetch_page
-from erpai.compilations.models import BuildKind, Compilation, CompilationStatus, ModelHit
+from erpai.compilations.models import BuildKind, Compilation, CompilationAsset, CompilationStatus, ModelHit
+from erpai.compilations.schemas import CompilationRead
 from erpai.config import get_settings
 from erpai.db import utcnow
 from erpai.errors import Conflict, InvalidInput, NotFound
 from erpai.jobs.workers import worker_is_gone
+from erpai.permissions.service import can_train_model, require_admin_user, require_train_model
+from erpai.users.models import User
 
 ACTIVE_STATES = (CompilationStatus.NEW.value, CompilationStatus.RUNNING.value)
 
@@ -29,20 +32,48 @@ def get_compilation(session: Session, *, compilation_id: int) -> Compilation:
 
 
 def list_compilations(
-    session: Session, *, params: PageParams, model_id: int | None = None, successful: bool | None = None
-) -> tuple[list[Compilation], int]:
+    session: Session,
+    *,
+    params: PageParams,
+    actor: User,
+    model_id: int | None = None,
+    successful: bool | None = None,
+) -> tuple[list[CompilationRead], int]:
+    """Status fields for everyone; the build log only for the model's trainers (see ``show_compilation``)."""
     stmt = select(Compilation).order_by(Compilation.id.desc())
     if model_id is not None:
         stmt = stmt.where(Compilation.model_id == model_id)
     if successful is not None:
         stmt = stmt.where(Compilation.is_successful.is_(successful))
-    return fetch_page(session, stmt, params)
+    rows, total = fetch_page(session, stmt, params)
+    return [show_compilation(session, compilation=r, actor=actor) for r in rows], total
+
+
+def read_compilation(session: Session, *, compilation_id: int, actor: User) -> CompilationRead:
+    compilation = get_compilation(session, compilation_id=compilation_id)
+    return show_compilation(session, compilation=compilation, actor=actor)
+
+
+def show_compilation(session: Session, *, compilation: Compilation, actor: User) -> CompilationRead:
+    """The compilation as ``actor`` may see it: without ``build_log`` unless they train the model."""
+    read = CompilationRead.model_validate(compilation)
+    if can_train_model(session, user=actor, model_id=compilation.model_id):
+        return read
+    return read.model_copy(update={"build_log": None})
+
+
+def list_assets(session: Session, *, compilation_id: int, actor: User) -> list[CompilationAsset]:
+    """A build's assets, for the model's trainers (403 for others)."""
+    compilation = get_compilation(session, compilation_id=compilation_id)
+    require_train_model(session, user=actor, model_id=compilation.model_id, field="compilation_id")
+    return list(compilation.assets)
 
 
 def start_compilation(
     session: Session, *, model_id: int, user_id: int, kind: str = "retrieval"
 ) -> Compilation:
-    """Creates the New compilation (the caller enqueues the job after this commit)."""
+    """Creates the New compilation (the caller enqueues the job after this commit); admins only."""
+    require_admin_user(session, user_id=user_id)
     model = get_model(session, model_id=model_id)
     if kind not in {k.value for k in BuildKind}:
         raise InvalidInput(f"unknown build kind '{kind}': use retrieval or fine_tune", field="kind")
@@ -95,7 +126,12 @@ def _ensure_has_training_data(session: Session, model: AIModel) -> None:
 
 
 def activate_compilation(session: Session, *, compilation_id: int, actor_id: int | None) -> Compilation:
-    """Points the model's conversational build at a successful compilation (activate or roll back)."""
+    """Points the model's conversational build at a successful compilation (activate or roll back).
+
+    Admins only; ``actor_id=None`` is erpai itself.
+    """
+    if actor_id is not None:
+        require_admin_user(session, user_id=actor_id)
     compilation = get_compilation(session, compilation_id=compilation_id)
     if not compilation.is_successful or compilation.status != CompilationStatus.COMPLETED.value:
         raise Conflict(
@@ -122,9 +158,9 @@ def cancel_compilation(session: Session, *, compilation_id: int, actor_id: int) 
 
     The last good build stays active; the worker notices and stops without writing.
     """
+    require_admin_user(session, user_id=actor_id)
     from erpai.compilations.finetune import cancel_job
     from erpai.providers.models import Provider
-    from erpai.users.models import User
 
     compilation = get_compilation(session, compilation_id=compilation_id)
     if compilation.status not in ACTIVE_STATES:
@@ -211,9 +247,10 @@ def _notify_completion(compilation: Compilation) -> None:
 
 
 def list_hits(
-    session: Session, *, model_id: int, params: PageParams, answered: bool | None = None
+    session: Session, *, model_id: int, params: PageParams, actor: User, answered: bool | None = None
 ) -> tuple[list[ModelHit], int]:
-    get_model(session, model_id=model_id)
+    """The model's answered and unanswered questions, for its trainers (403 for others)."""
+    require_train_model(session, user=actor, model_id=model_id)
     stmt = select(ModelHit).where(ModelHit.model_id == model_id).order_by(ModelHit.id.desc())
     if answered is not None:
         stmt = stmt.where(ModelHit.answered.is_(answered))

@@ -33,24 +33,25 @@ Filters = Annotated[QAFilters, Depends(qa_filters)]
 @router.get("/qas", response_model=Page[QARead])
 def list_qas(
     session: SessionDep,
-    _: CurrentUser,
+    user: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],
     filters: Filters,
     model_id: int | None = Query(default=None),
 ) -> Page[QARead]:
+    """Without model_id: the Q&As of every model the caller trains."""
     scoped = filters.model_copy(update={"model_id": model_id})
-    rows, total = service.list_qas(session, params=params, filters=scoped)
+    rows, total = service.list_qas(session, params=params, filters=scoped, actor=user)
     return Page(items=[QARead.model_validate(r) for r in rows], total=total, **params.model_dump())
 
 
 @router.post("/qas", response_model=QARead, status_code=status.HTTP_201_CREATED)
 def create_qa(data: QACreate, session: SessionDep, user: CurrentUser) -> QARead:
-    return QARead.model_validate(service.create_qa(session, data=data, actor_id=user.id))
+    return QARead.model_validate(service.create_qa(session, data=data, actor=user))
 
 
 @router.get("/qas/{qa_id}", response_model=QARead)
-def read_qa(qa_id: int, session: SessionDep, _: CurrentUser) -> QARead:
-    return QARead.model_validate(service.get_qa(session, qa_id=qa_id))
+def read_qa(qa_id: int, session: SessionDep, user: CurrentUser) -> QARead:
+    return QARead.model_validate(service.read_qa(session, qa_id=qa_id, actor=user))
 
 
 @router.patch("/qas/{qa_id}", response_model=QARead)
@@ -94,7 +95,7 @@ async def import_qas(
     try:
         imported = await run_in_threadpool(
             lambda: service.import_qas(
-                session, model_id=model_id, content=decode_text(data), fmt=fmt, actor_id=user.id
+                session, model_id=model_id, content=decode_text(data), fmt=fmt, actor=user
             )
         )
     except ImportRejected as exc:
@@ -107,10 +108,10 @@ async def import_qas(
 def export_qas(
     model_id: int,
     session: SessionDep,
-    _: CurrentUser,
+    user: CurrentUser,
     filters: Filters,
     format: Literal["csv", "jsonl"] = Query(default="csv"),
 ) -> StreamingResponse:
-    chunks = service.export_qas(session, model_id=model_id, fmt=format, filters=filters)
+    chunks = service.export_qas(session, model_id=model_id, fmt=format, filters=filters, actor=user)
     headers = {"Content-Disposition": f'attachment; filename="model-{model_id}-qas.{format}"'}
     return StreamingResponse(chunks, media_type=CONTENT_TYPES[format], headers=headers)

@@ -1,4 +1,4 @@
-"""Q&As of a model: CRUD with ownership rules, and all-or-nothing bulk import / export."""
+"""Q&As of a model: CRUD for its trainers (erpai.permissions), and all-or-nothing bulk import / export."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.orm import Session
 
-from erpai.ai_models.service import get_model
 from erpai.audit.service import record_change
 from erpai.common import PageParams, fetch_page
 from erpai.db import utcnow
-from erpai.errors import Forbidden, NotFound
+from erpai.errors import NotFound
+from erpai.permissions.service import readable_model_ids, require_train_model
 from erpai.qas.io import QA_TYPE_CODES, ExportRow, QARow, export_chunks, parse_qas
 from erpai.qas.models import ModelQA
 from erpai.qas.schemas import QACreate, QAFilters, QAUpdate
@@ -49,13 +49,31 @@ def _filtered(stmt: Select[*Columns], filters: QAFilters) -> Select[*Columns]:
     return stmt.order_by(ModelQA.id)
 
 
-def list_qas(session: Session, *, params: PageParams, filters: QAFilters) -> tuple[list[ModelQA], int]:
-    return fetch_page(session, _filtered(select(ModelQA), filters), params)
+def read_qa(session: Session, *, qa_id: int, actor: User) -> ModelQA:
+    """One Q&A, for the trainers of its model."""
+    qa = get_qa(session, qa_id=qa_id)
+    require_train_model(session, user=actor, model_id=qa.model_id, field="qa_id")
+    return qa
 
 
-def create_qa(session: Session, *, data: QACreate, actor_id: int) -> ModelQA:
+def list_qas(
+    session: Session, *, params: PageParams, filters: QAFilters, actor: User
+) -> tuple[list[ModelQA], int]:
+    """One model's Q&As (403 unless the actor trains it); without a model, those of the models they train."""
+    stmt = _filtered(select(ModelQA), filters)
+    if filters.model_id is not None:
+        require_train_model(session, user=actor, model_id=filters.model_id)
+    else:
+        readable = readable_model_ids(actor)
+        if readable is not None:
+            stmt = stmt.where(ModelQA.model_id.in_(readable))
+    return fetch_page(session, stmt, params)
+
+
+def create_qa(session: Session, *, data: QACreate, actor: User) -> ModelQA:
     """Adds a Q&A; the caller becomes its AddedByUser and the time is stamped (both read-only)."""
-    get_model(session, model_id=data.model_id)
+    require_train_model(session, user=actor, model_id=data.model_id)
+    actor_id = actor.id
     now = utcnow()
     qa = ModelQA(
         model_id=data.model_id,
@@ -76,15 +94,14 @@ def create_qa(session: Session, *, data: QACreate, actor_id: int) -> ModelQA:
     return qa
 
 
-def _ensure_can_edit(qa: ModelQA, actor: User) -> None:
-    if not actor.is_admin and qa.added_by_user_id != actor.id:
-        raise Forbidden("only an admin or the user who added this Q&A may change or delete it", field="qa_id")
+def _ensure_can_edit(session: Session, qa: ModelQA, actor: User) -> None:
+    require_train_model(session, user=actor, model_id=qa.model_id, field="qa_id")
 
 
 def update_qa(session: Session, *, qa_id: int, data: QAUpdate, actor: User) -> ModelQA:
     """Changes the sent fields; deactivating stamps DeactivationTimeUtc, reactivating clears it."""
     qa = get_qa(session, qa_id=qa_id)
-    _ensure_can_edit(qa, actor)
+    _ensure_can_edit(session, qa, actor)
     changes = data.model_dump(exclude_unset=True)
     if "qa_type" in changes:
         changes["qa_type"] = QA_TYPE_CODES[changes["qa_type"]]
@@ -99,15 +116,16 @@ def update_qa(session: Session, *, qa_id: int, data: QAUpdate, actor: User) -> M
 
 def delete_qa(session: Session, *, qa_id: int, actor: User) -> None:
     qa = get_qa(session, qa_id=qa_id)
-    _ensure_can_edit(qa, actor)
+    _ensure_can_edit(session, qa, actor)
     session.delete(qa)
     record_change(session, user_id=actor.id, entity=ENTITY, entity_id=qa_id, action="delete")
     session.commit()
 
 
-def import_qas(session: Session, *, model_id: int, content: str, fmt: str, actor_id: int) -> int:
+def import_qas(session: Session, *, model_id: int, content: str, fmt: str, actor: User) -> int:
     """Imports a whole CSV/JSONL file or nothing: every bad row is reported (ImportRejected)."""
-    get_model(session, model_id=model_id)
+    require_train_model(session, user=actor, model_id=model_id)
+    actor_id = actor.id
     rows = parse_qas(content, fmt)
     if rows:
         # One bulk INSERT (executemany) in the use case's single transaction: 100k rows in seconds.
@@ -143,13 +161,15 @@ def _insert_values(rows: list[QARow], *, model_id: int, actor_id: int) -> list[d
     ]
 
 
-def export_qas(session: Session, *, model_id: int, fmt: str, filters: QAFilters) -> Iterator[str]:
+def export_qas(
+    session: Session, *, model_id: int, fmt: str, filters: QAFilters, actor: User
+) -> Iterator[str]:
     """The model's Q&As (filtered) as CSV or JSONL text chunks, in id order.
 
     The rows are read before the first chunk is returned, so the caller may close the session
     while the chunks are still being sent.
     """
-    get_model(session, model_id=model_id)
+    require_train_model(session, user=actor, model_id=model_id)
     columns = select(ModelQA.question, ModelQA.answer, ModelQA.section, ModelQA.qa_type, ModelQA.is_active)
     scoped = filters.model_copy(update={"model_id": model_id})
     rows: list[ExportRow] = [row.tuple() for row in session.execute(_filtered(columns, scoped))]

@@ -37,13 +37,18 @@ def _read(conversation: TrainingConversation) -> ConversationRead:
 @router.get(BASE, response_model=Page[ConversationSummary])
 def list_conversations(
     session: SessionDep,
-    _: CurrentUser,
+    user: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],
     model_id: int | None = Query(default=None),
     origin: OriginName | None = Query(default=None),
 ) -> Page[ConversationSummary]:
+    """What the caller may read: their trained models' conversations, their groups' Train AI ones."""
     rows, total = service.list_conversations(
-        session, params=params, model_id=model_id, origin=ORIGIN_CODES[origin] if origin else None
+        session,
+        params=params,
+        actor=user,
+        model_id=model_id,
+        origin=ORIGIN_CODES[origin] if origin else None,
     )
     counts = service.message_counts(session, conversation_ids=[r.id for r in rows])
     items = [
@@ -57,7 +62,7 @@ def list_conversations(
 def create_conversation(data: ConversationCreate, session: SessionDep, user: CurrentUser) -> ConversationRead:
     """Creates a user-entered (origin ``user_entered``) conversation, optionally with its messages."""
     conversation = service.create_conversation(
-        session, model_id=data.model_id, messages=data.messages, notes=data.notes, actor_id=user.id
+        session, model_id=data.model_id, messages=data.messages, notes=data.notes, actor=user
     )
     return _read(conversation)
 
@@ -75,7 +80,7 @@ async def import_conversations(
     try:
         imported = await run_in_threadpool(
             lambda: service.import_conversations(
-                session, model_id=model_id, content=decode_text(data), actor_id=user.id
+                session, model_id=model_id, content=decode_text(data), actor=user
             )
         )
     except ImportRejected as exc:
@@ -85,8 +90,8 @@ async def import_conversations(
 
 
 @router.get(BASE + "/{conversation_id}", response_model=ConversationRead)
-def read_conversation(conversation_id: int, session: SessionDep, _: CurrentUser) -> ConversationRead:
-    return _read(service.get_conversation(session, conversation_id=conversation_id))
+def read_conversation(conversation_id: int, session: SessionDep, user: CurrentUser) -> ConversationRead:
+    return _read(service.read_conversation(session, conversation_id=conversation_id, actor=user))
 
 
 @router.patch(BASE + "/{conversation_id}", response_model=ConversationRead)
@@ -103,8 +108,8 @@ def delete_conversation(conversation_id: int, session: SessionDep, user: Current
 
 
 @router.get(BASE + "/{conversation_id}/messages", response_model=list[MessageRead])
-def list_messages(conversation_id: int, session: SessionDep, _: CurrentUser) -> list[MessageRead]:
-    messages = service.list_messages(session, conversation_id=conversation_id)
+def list_messages(conversation_id: int, session: SessionDep, user: CurrentUser) -> list[MessageRead]:
+    messages = service.list_messages(session, conversation_id=conversation_id, actor=user)
     return [MessageRead.model_validate(m) for m in messages]
 
 

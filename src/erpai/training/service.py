@@ -1,4 +1,5 @@
-"""Training conversations and their messages; the training pairs the compiler snapshots."""
+"""Training conversations and their messages (for the model's trainers, see erpai.permissions);
+the training pairs the compiler snapshots."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from erpai.ai_models.service import get_model
 from erpai.audit.service import record_change
 from erpai.common import PageParams, fetch_page
 from erpai.db import utcnow
-from erpai.errors import Conflict, Forbidden, InvalidInput, NotFound
+from erpai.errors import Conflict, InvalidInput, NotFound
+from erpai.permissions.service import (
+    readable_conversations,
+    require_edit_conversation,
+    require_read_conversation,
+    require_train_model,
+)
 from erpai.training.io import parse_conversations
 from erpai.training.models import Origin, ParticipantRole, TrainingConversation, TrainingConversationMessage
 from erpai.training.schemas import ROLE_CODES, ConversationUpdate, MessageIn, MessageUpdate
@@ -28,11 +34,27 @@ def get_conversation(session: Session, *, conversation_id: int) -> TrainingConve
     return conversation
 
 
+def read_conversation(session: Session, *, conversation_id: int, actor: User) -> TrainingConversation:
+    """For the model's trainers and, when made from a chat, the group's members (else 403 / 404)."""
+    conversation = get_conversation(session, conversation_id=conversation_id)
+    require_read_conversation(session, user=actor, conversation=conversation)
+    return conversation
+
+
 def list_conversations(
-    session: Session, *, params: PageParams, model_id: int | None = None, origin: str | None = None
+    session: Session,
+    *,
+    params: PageParams,
+    actor: User,
+    model_id: int | None = None,
+    origin: str | None = None,
 ) -> tuple[list[TrainingConversation], int]:
-    """``origin`` is a stored code (USR, CHT, ...)."""
-    stmt = select(TrainingConversation).order_by(TrainingConversation.id)
+    """The conversations the actor may read; ``origin`` is a stored code (USR, CHT, ...)."""
+    stmt = (
+        select(TrainingConversation)
+        .where(readable_conversations(actor))
+        .order_by(TrainingConversation.id)
+    )
     if model_id is not None:
         stmt = stmt.where(TrainingConversation.model_id == model_id)
     if origin is not None:
@@ -65,10 +87,14 @@ def add_conversation(
     origin_object_type: str | None = None,
     origin_object_id: int | None = None,
     notes: str | None = None,
-    actor_id: int | None,
+    actor: User,
 ) -> TrainingConversation:
-    """Like create_conversation but only flushes, for use cases that write more in the same transaction."""
-    get_model(session, model_id=model_id)
+    """Like create_conversation but only flushes, for use cases that write more in the same transaction.
+
+    Needs the train right on the model (403).
+    """
+    require_train_model(session, user=actor, model_id=model_id)
+    actor_id = actor.id
     if origin not in ORIGIN_CODES:
         allowed = ", ".join(sorted(ORIGIN_CODES))
         raise InvalidInput(f"origin must be one of {allowed} (got {origin!r})", field="origin")
@@ -99,7 +125,7 @@ def create_conversation(
     origin_object_type: str | None = None,
     origin_object_id: int | None = None,
     notes: str | None = None,
-    actor_id: int | None,
+    actor: User,
 ) -> TrainingConversation:
     """Creates a conversation with its messages numbered 1..n; ``origin`` is a code (USR, CHT, ...).
 
@@ -113,16 +139,14 @@ def create_conversation(
         origin_object_type=origin_object_type,
         origin_object_id=origin_object_id,
         notes=notes,
-        actor_id=actor_id,
+        actor=actor,
     )
     session.commit()
     return conversation
 
 
-def _ensure_can_edit(conversation: TrainingConversation, actor: User) -> None:
-    if not actor.is_admin and conversation.created_by_user_id != actor.id:
-        message = "only an admin or the user who created this training conversation may change it"
-        raise Forbidden(message, field="conversation_id")
+def _ensure_can_edit(session: Session, conversation: TrainingConversation, actor: User) -> None:
+    require_edit_conversation(session, user=actor, conversation=conversation)
 
 
 def _touch(conversation: TrainingConversation) -> None:
@@ -134,12 +158,12 @@ def update_conversation(
     session: Session, *, conversation_id: int, data: ConversationUpdate, actor: User
 ) -> TrainingConversation:
     conversation = get_conversation(session, conversation_id=conversation_id)
-    _ensure_can_edit(conversation, actor)
+    _ensure_can_edit(session, conversation, actor)
     if data.object_version is not None and data.object_version != conversation.object_version:
         raise Conflict("the conversation was changed by someone else; reload it", field="object_version")
     changes = data.model_dump(exclude_unset=True, exclude={"object_version"})
     if "model_id" in changes:
-        get_model(session, model_id=changes["model_id"])
+        require_train_model(session, user=actor, model_id=changes["model_id"])
     for key, value in changes.items():
         setattr(conversation, key, value)
     _touch(conversation)
@@ -152,14 +176,16 @@ def update_conversation(
 
 def delete_conversation(session: Session, *, conversation_id: int, actor: User) -> None:
     conversation = get_conversation(session, conversation_id=conversation_id)
-    _ensure_can_edit(conversation, actor)
+    _ensure_can_edit(session, conversation, actor)
     session.delete(conversation)
     record_change(session, user_id=actor.id, entity=ENTITY, entity_id=conversation_id, action="delete")
     session.commit()
 
 
-def list_messages(session: Session, *, conversation_id: int) -> list[TrainingConversationMessage]:
-    return list(get_conversation(session, conversation_id=conversation_id).messages)
+def list_messages(
+    session: Session, *, conversation_id: int, actor: User
+) -> list[TrainingConversationMessage]:
+    return list(read_conversation(session, conversation_id=conversation_id, actor=actor).messages)
 
 
 def _get_message(session: Session, *, conversation_id: int, message_id: int) -> TrainingConversationMessage:
@@ -175,7 +201,7 @@ def add_message(
 ) -> TrainingConversationMessage:
     """Appends a message numbered max(MessageNo) + 1."""
     conversation = get_conversation(session, conversation_id=conversation_id)
-    _ensure_can_edit(conversation, actor)
+    _ensure_can_edit(session, conversation, actor)
     last = session.scalar(
         select(func.max(TrainingConversationMessage.message_no)).where(
             TrainingConversationMessage.training_conversation_id == conversation_id
@@ -194,7 +220,7 @@ def update_message(
     session: Session, *, conversation_id: int, message_id: int, data: MessageUpdate, actor: User
 ) -> TrainingConversationMessage:
     conversation = get_conversation(session, conversation_id=conversation_id)
-    _ensure_can_edit(conversation, actor)
+    _ensure_can_edit(session, conversation, actor)
     message = _get_message(session, conversation_id=conversation_id, message_id=message_id)
     changes = data.model_dump(exclude_unset=True)
     columns = {"role": "participant_role", "name": "participant_name", "content": "contents"}
@@ -216,7 +242,7 @@ def update_message(
 def delete_message(session: Session, *, conversation_id: int, message_id: int, actor: User) -> None:
     """Deletes one message; the others keep their numbers (MessageNo is not renumbered)."""
     conversation = get_conversation(session, conversation_id=conversation_id)
-    _ensure_can_edit(conversation, actor)
+    _ensure_can_edit(session, conversation, actor)
     message = _get_message(session, conversation_id=conversation_id, message_id=message_id)
     conversation.messages.remove(message)
     _touch(conversation)
@@ -231,13 +257,13 @@ def delete_message(session: Session, *, conversation_id: int, message_id: int, a
     session.commit()
 
 
-def import_conversations(session: Session, *, model_id: int, content: str, actor_id: int) -> int:
+def import_conversations(session: Session, *, model_id: int, content: str, actor: User) -> int:
     """Imports a JSONL file of conversations (origin USR): all lines or none (ImportRejected)."""
-    get_model(session, model_id=model_id)
+    require_train_model(session, user=actor, model_id=model_id)
     items = parse_conversations(content)
     for _, item in items:
         add_conversation(
-            session, model_id=model_id, messages=item.messages, notes=item.notes, actor_id=actor_id
+            session, model_id=model_id, messages=item.messages, notes=item.notes, actor=actor
         )
     session.commit()
     return len(items)

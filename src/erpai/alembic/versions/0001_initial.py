@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 03:30:55.593563
+Create Date: 2026-12-02 04:13:05.867415
 """
 
 from collections.abc import Sequence
@@ -359,6 +359,36 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "model_grants",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("right", sa.String(length=8), nullable=False),
+        sa.Column("granted_by_user_id", sa.Integer(), nullable=True),
+        sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["granted_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_model_grants_granted_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"],
+            ["ai_models.id"],
+            name=op.f("fk_model_grants_model_id_ai_models"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_model_grants_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_model_grants")),
+        sa.UniqueConstraint("model_id", "user_id", "right", name="uq_model_grants_model_user_right"),
+    )
+    with op.batch_alter_table("model_grants", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_model_grants_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_model_grants_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "model_qas",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("model_id", sa.Integer(), nullable=False),
@@ -648,6 +678,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_model_qas_added_by_user_id"))
 
     op.drop_table("model_qas")
+    with op.batch_alter_table("model_grants", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_model_grants_user_id"))
+        batch_op.drop_index(batch_op.f("ix_model_grants_model_id"))
+
+    op.drop_table("model_grants")
     with op.batch_alter_table("compilations", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_compilations_one_running",
