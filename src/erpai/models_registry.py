@@ -6,6 +6,7 @@ from erpai.audit import models as audit
 from erpai.chat import models as chat
 from erpai.compilations import models as compilations
 from erpai.db import Base
+from erpai.jobs import models as jobs
 from erpai.notifications import models as notifications
 from erpai.providers import models as providers
 from erpai.qas import models as qas
@@ -19,6 +20,7 @@ __all__ = [
     "audit",
     "chat",
     "compilations",
+    "jobs",
     "notifications",
     "providers",
     "qas",
