@@ -26,7 +26,9 @@ def test_killing_server_and_worker_mid_compile_fails_it_and_the_last_build_answe
     with install.session() as session:  # mid-way: running, nothing of the build written
         assert session.get(Compilation, second).status == "R"  # type: ignore[union-attr]
         assert (
-            session.scalar(select(CompilationArtifact.compilation_id).where(CompilationArtifact.compilation_id == second))
+            session.scalar(
+                select(CompilationArtifact.compilation_id).where(CompilationArtifact.compilation_id == second)
+            )
             is None
         )
 
@@ -82,7 +84,7 @@ def test_killing_the_worker_mid_reply_reruns_the_answer_once_after_restart(insta
 
 
 def test_killing_the_server_mid_import_writes_no_row_and_a_retry_imports_all(install: Install) -> None:
-    rows = 20_000
+    rows = 5_000
     csv = "question,answer\n" + "".join(f"Question number {i}?,Answer {i}.\n" for i in range(rows))
     before = install.count_qas()
     install.hold("import")
