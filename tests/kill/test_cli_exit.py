@@ -12,7 +12,7 @@ def test_chat_post_without_wait_leaves_the_answer_to_a_worker(install: Install) 
     post = install.start("chat", "post", "Team", f"@hr-ai {QUESTION}", "--as", "boss")
     assert post.wait(timeout=90) == 0, install.logs()
     output = install.logs()
-    assert "Traceback" not in output and "arbiter replies are queued; a worker writes them" in output
+    assert "Traceback" not in output and "1 arbiter reply is queued; a worker writes them" in output
     with install.session() as session:  # the CLI process is gone and wrote no reply
         (task,) = session.scalars(select(ArbiterTask))
         assert (task.status, task.reply_comment_id) == ("pending", None)

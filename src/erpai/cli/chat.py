@@ -124,7 +124,8 @@ def post_comment(
         err_console.print(f"{len(tasks) - len(replies)} arbiter replies did not arrive within {wait:g} s")
     elif tasks and wait <= 0:
         err_console.print(
-            f"{len(tasks)} arbiter replies are queued; a worker writes them (erpai serve, or erpai worker)"
+            f"{len(tasks)} arbiter {'reply is' if len(tasks) == 1 else 'replies are'} queued; "
+            "a worker writes them (erpai serve, or erpai worker)"
         )
 
 
