@@ -99,26 +99,17 @@ def api_router() -> APIRouter:
 
 
 def _startup() -> list[subprocess.Popen[bytes]]:
-    """Fails compiles whose worker died while this process was down, re-enqueues stuck chat answers,
-    and on PostgreSQL starts the job worker processes (returned, to be stopped at shutdown)."""
-    from erpai.chat.recovery import recover_arbiter_tasks
-    from erpai.compilations.service import recover_interrupted_compilations
+    """Recovers work whose worker died while this process was down (compiles failed, chat answers
+    enqueued again) and starts the job worker processes (returned, to be stopped at shutdown)."""
     from erpai.config import get_settings
-    from erpai.db import session_factory
     from erpai.jobs.queue import InProcessBackend, get_backend
+    from erpai.jobs.recovery import recover_interrupted_work
+    from erpai.jobs.workers import start_worker_processes
 
-    backend = get_backend()
-    with session_factory()() as session:
-        failed = recover_interrupted_compilations(session, lost_queue=isinstance(backend, InProcessBackend))
-    if failed:
-        log.warning("marked interrupted compilations as failed: %s", failed)
-    with session_factory()() as session:
-        recover_arbiter_tasks(session, lost_queue=isinstance(backend, InProcessBackend))
+    recover_interrupted_work()
     settings = get_settings()
-    if isinstance(backend, InProcessBackend) or not settings.embedded_worker:
+    if isinstance(get_backend(), InProcessBackend) or not settings.embedded_worker:
         return []
-    from erpai.jobs.pg import start_worker_processes
-
     return start_worker_processes(settings.resolved_database_url, settings.embedded_worker_processes)
 
 
@@ -127,7 +118,7 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     workers = _startup()
     yield
     if workers:
-        from erpai.jobs.pg import stop_worker_processes
+        from erpai.jobs.workers import stop_worker_processes
 
         stop_worker_processes(workers)
 

@@ -20,16 +20,21 @@ class Settings(BaseSettings):
     port: int = 8000
     default_page_size: int = 50
     max_page_size: int = 500
-    job_backend: Literal["auto", "inprocess", "procrastinate"] = "auto"
-    embedded_worker: bool = Field(default=True, description="'erpai serve' on PostgreSQL starts job workers.")
+    job_backend: Literal["auto", "table", "inprocess", "procrastinate"] = Field(
+        default="auto", description="auto: the jobs table on SQLite, procrastinate on PostgreSQL."
+    )
+    embedded_worker: bool = Field(default=True, description="'erpai serve' starts job worker processes.")
     embedded_worker_processes: int = Field(default=2, ge=1, le=32, description="How many it starts.")
     compile_heartbeat_seconds: float = 5.0
     compile_stale_seconds: float = 60.0
     chat_task_stale_seconds: float = Field(
         default=300.0, gt=0, description="A chat answer running longer is presumed dead at startup."
     )
-    job_worker_concurrency: int = Field(
-        default=4, ge=1, le=64, description="Jobs one PostgreSQL worker runs at a time."
+    job_worker_concurrency: int = Field(default=4, ge=1, le=64, description="Jobs one worker runs at a time.")
+    job_poll_seconds: float = Field(default=0.5, gt=0, description="SQLite workers look for jobs this often.")
+    job_heartbeat_seconds: float = Field(default=5.0, gt=0, description="SQLite workers stamp their jobs.")
+    job_stale_seconds: float = Field(
+        default=60.0, gt=0, description="A SQLite job not stamped for this long: its worker is presumed dead."
     )
     fine_tune_poll_seconds: float = Field(default=30.0, gt=0, description="Pause between job polls.")
     fine_tune_timeout_seconds: float = Field(default=86_400.0, gt=0, description="A fine-tune job's limit.")

@@ -116,7 +116,8 @@ def test_server_started_worker_processes_run_jobs_on_postgresql(
 ) -> None:
     if live_engine.dialect.name != "postgresql":
         pytest.skip("worker processes serve the PostgreSQL queue")
-    from erpai.jobs.pg import ProcrastinateBackend, start_worker_processes, stop_worker_processes
+    from erpai.jobs.pg import ProcrastinateBackend
+    from erpai.jobs.workers import start_worker_processes, stop_worker_processes
 
     set_backend(ProcrastinateBackend(_url(live_engine)))
     user, _ = admin_with_token(live_session)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from erpai.chat.comments import enqueue_answers
@@ -33,8 +33,8 @@ def recover_arbiter_tasks(
     """Hands dead ``running`` tasks back to pending, then enqueues pending tasks again.
 
     ``lost_queue`` (the in-process queue died with its process): every pending task; a durable queue
-    (procrastinate) still holds recent ones, so only those pending longer than the stale threshold
-    (their enqueue failed) are enqueued again.
+    (the SQLite jobs table, procrastinate) still holds recent ones, so only the tasks just reset and
+    those pending longer than the stale threshold (their enqueue failed) are enqueued again.
 
     Safe while other workers run: a live worker's task is neither stale nor of a dead process, a
     duplicate delivery finds the task claimed and does nothing, and a presumed-dead worker that comes
@@ -70,7 +70,9 @@ def recover_arbiter_tasks(
     session.commit()
     pending = select(ArbiterTask.id).where(ArbiterTask.status == "pending").order_by(ArbiterTask.id)
     if not lost_queue:
-        pending = pending.where(ArbiterTask.creation_time_utc < stale_before)
+        # The reset ones too: their job was consumed by the worker that died.
+        old = ArbiterTask.creation_time_utc < stale_before
+        pending = pending.where(or_(old, ArbiterTask.id.in_(result.reset)) if result.reset else old)
     result.requeued = list(session.scalars(pending))
     session.commit()
     enqueue_answers(result.requeued)

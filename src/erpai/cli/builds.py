@@ -10,13 +10,26 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from erpai.ai_models.service import find_model
 from erpai.answering.service import ask
 from erpai.cli.acting import AsOption, acting_user
-from erpai.cli.output import JsonOption, cli_session, console, emit, fail, handle_errors, print_json
+from erpai.cli.output import (
+    JsonOption,
+    cli_session,
+    console,
+    emit,
+    err_console,
+    fail,
+    handle_errors,
+    print_json,
+)
 from erpai.compilations import service
 from erpai.compilations.models import CompilationStatus
 from erpai.compilations.schemas import CompilationRead
 from erpai.config import get_settings
 from erpai.jobs.queue import InProcessBackend, enqueue, get_backend
+from erpai.jobs.recovery import COMPILE_JOB, recover_interrupted_work
+from erpai.jobs.table import TableBackend, run_in_foreground
+from erpai.jobs.table_worker import run_table_worker
 
+WORKER_HINT = "a worker runs it (erpai serve, or erpai worker)"
 build_app = typer.Typer(help="Builds (compilations): list, show, activate / roll back.", no_args_is_help=True)
 
 
@@ -25,7 +38,8 @@ def _acting_user_id(login: str | None) -> int:
         return acting_user(session, login).id
 
 
-def _run_inline(compilation_id: int) -> None:
+def _run_inline(compilation_id: int) -> str | None:
+    """Runs the compile in this process with a progress bar (the job's error is kept on the compile)."""
     from erpai.compilations.jobs import run_compilation
 
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
@@ -36,6 +50,7 @@ def _run_inline(compilation_id: int) -> None:
             bar.update(job, description=stage, completed=done, total=total)
 
         run_compilation(compilation_id=compilation_id, progress=report)
+    return None
 
 
 def _wait_for(compilation_id: int, timeout: float) -> CompilationRead:
@@ -64,14 +79,17 @@ def compile_command(
         compilation = service.start_compilation(
             session, model_id=target.id, user_id=user_id, kind=kind.replace("-", "_")
         )
-    if not wait:
-        enqueue("compilations.run", compilation_id=compilation.id)
-        emit(CompilationRead.model_validate(compilation), as_json, [])
-        return
-    if isinstance(get_backend(), InProcessBackend):
+    job = {"compilation_id": compilation.id}
+    if wait and isinstance(get_backend(), InProcessBackend):  # tests and erpai eval: no worker at all
         _run_inline(compilation.id)
     else:
-        enqueue("compilations.run", compilation_id=compilation.id)
+        enqueue(COMPILE_JOB, **job)
+    if not wait:
+        emit(CompilationRead.model_validate(compilation), as_json, [])
+        err_console.print(f"compilation {compilation.id} is queued; {WORKER_HINT}")
+        return
+    if isinstance(get_backend(), TableBackend):
+        run_in_foreground(COMPILE_JOB, job, runner=lambda: _run_inline(compilation.id))
     result = _wait_for(compilation.id, timeout)
     _report(result, as_json)
 
@@ -167,22 +185,23 @@ def ask_command(
     typer.echo(f"({how}, build {result.compilation_id or 'none'}, sources: {cited})", err=True)
 
 
-def worker_command() -> None:
-    """Run the background job worker (PostgreSQL installs; SQLite runs jobs inside each process)."""
+def worker_command(
+    concurrency: int = typer.Option(
+        None, "--concurrency", min=1, max=64, help="Jobs run at once (default ERPAI_JOB_WORKER_CONCURRENCY)."
+    ),
+) -> None:
+    """Run the background job worker: the SQLite jobs table or PostgreSQL's procrastinate queue."""
     settings = get_settings()
-    if settings.is_sqlite:
-        raise fail("on SQLite, jobs run inside 'erpai serve' and the CLI; no separate worker is needed")
-    from erpai.jobs.pg import run_worker
-
-    with cli_session() as session:
-        failed = service.recover_interrupted_compilations(session)
+    backend = get_backend()
+    if isinstance(backend, InProcessBackend):
+        raise fail("ERPAI_JOB_BACKEND=inprocess runs jobs inside each process; no worker can serve it")
+    failed = recover_interrupted_work()
     if failed:
         typer.echo(f"marked interrupted compilations as failed: {failed}")
-    from erpai.chat.recovery import recover_arbiter_tasks
-
-    with cli_session() as session:
-        recovered = recover_arbiter_tasks(session, lost_queue=False)
-    if recovered.requeued:
-        typer.echo(f"re-enqueued {len(recovered.requeued)} pending chat answers")
     typer.echo("worker started; Ctrl+C to stop")
-    run_worker(settings.resolved_database_url)
+    if isinstance(backend, TableBackend):
+        run_table_worker(sweep=recover_interrupted_work, concurrency=concurrency)
+        return
+    from erpai.jobs.pg import run_worker  # procrastinate is imported only where used
+
+    run_worker(settings.resolved_database_url, concurrency=concurrency)

@@ -23,6 +23,8 @@ from erpai.cli.acting import AsOption, acting_user
 from erpai.cli.output import JsonOption, cli_session, emit, err_console, handle_errors, print_json
 from erpai.common import PageParams
 from erpai.errors import InvalidInput
+from erpai.jobs.queue import get_backend
+from erpai.jobs.table import TableBackend, run_in_foreground
 from erpai.users.service import find_user
 
 chat_app = typer.Typer(help="Chat groups where people and AI arbiters talk.", no_args_is_help=True)
@@ -113,14 +115,22 @@ def post_comment(
         data = CommentCreate(text=text, reply_to_comment_id=reply_to)
         comment, tasks = comments.post_comment(session, group_id=target.id, data=data, author=actor)
         posted = comments.to_read(session, [comment])
+    if tasks and wait > 0 and isinstance(get_backend(), TableBackend):
+        for task in tasks:  # no worker took it within a moment: answer here, in the foreground
+            run_in_foreground(comments.ANSWER_JOB, {"arbiter_task_id": task.id})
     replies = _wait_for_replies([t.id for t in tasks], wait) if tasks and wait > 0 else []
     _print_comments(posted + replies, as_json)
     if tasks and wait > 0 and len(replies) < len(tasks):
         err_console.print(f"{len(tasks) - len(replies)} arbiter replies did not arrive within {wait:g} s")
+    elif tasks and wait <= 0:
+        err_console.print(
+            f"{len(tasks)} arbiter {'reply is' if len(tasks) == 1 else 'replies are'} queued; "
+            "a worker writes them (erpai serve, or erpai worker)"
+        )
 
 
 def _wait_for_replies(task_ids: list[int], wait: float) -> list[CommentRead]:
-    """Polls the tasks (their jobs run elsewhere or in this process's worker) until done or out of time."""
+    """Polls the tasks (their jobs run in a worker, or ran in this process) until done or out of time."""
     deadline = time.monotonic() + wait
     while True:
         with cli_session() as session:

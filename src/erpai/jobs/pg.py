@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import subprocess
-import sys
 import threading
 from typing import Any
 
@@ -96,24 +93,3 @@ def run_worker(
             await (asyncio.wait_for(work, timeout) if timeout else work)
 
     asyncio.run(main())
-
-
-def start_worker_processes(url: str, count: int) -> list[subprocess.Popen[bytes]]:
-    """``erpai worker`` child processes of ``erpai serve``, so a single command is a complete install.
-
-    Processes, not threads: a worker thread shares the GIL with the API's request threads and fell to
-    a few jobs a second under load (bench/chat_load.py: reply p50 12 s as a thread, 0.5 s as processes).
-    """
-    env = {**os.environ, "ERPAI_DATABASE_URL": url}
-    command = [sys.executable, "-m", "erpai.cli.main", "worker"]
-    return [subprocess.Popen(command, env=env) for _ in range(count)]
-
-
-def stop_worker_processes(processes: list[subprocess.Popen[bytes]], timeout: float = 15.0) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()

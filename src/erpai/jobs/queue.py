@@ -9,8 +9,10 @@ Contract used by every domain::
 
     enqueue("chat.answer_mention", arbiter_task_id=7)   # after the caller's commit
 
-On SQLite an in-process worker (a thread pool) runs them; on PostgreSQL procrastinate does
-(``erpai worker``, or the worker embedded in ``erpai serve``). Task modules are imported by
+Jobs are durable on both databases and run by worker processes (``erpai worker``, or the ones
+``erpai serve`` starts), never by the short-lived process that enqueued them: on SQLite a ``jobs``
+table (``erpai.jobs.table``), on PostgreSQL procrastinate. ``InProcessBackend`` (a thread pool of
+the enqueuing process) is for tests and ``erpai eval`` only. Task modules are imported by
 ``load_task_modules`` so every process knows every task.
 """
 
@@ -49,16 +51,21 @@ def load_task_modules() -> dict[str, TaskFunc]:
     return _TASKS
 
 
-def run_task(name: str, kwargs: dict[str, Any]) -> None:
-    """Runs one task in this thread; a failing task is logged, never raised into the worker."""
+def run_task(name: str, kwargs: dict[str, Any]) -> str | None:
+    """Runs one task in this thread; a failing task is logged, never raised into the worker.
+
+    Returns None when it ran, else why it failed (the durable queue stores it on the job).
+    """
     func = load_task_modules().get(name)
     if func is None:
         log.error("unknown job %s", name)
-        return
+        return f"unknown job '{name}'"
     try:
         func(**kwargs)
-    except Exception:
+    except Exception as exc:
         log.exception("job %s failed", name)
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 class JobBackend(Protocol):
@@ -68,11 +75,11 @@ class JobBackend(Protocol):
 
 
 class InProcessBackend:
-    """The embedded default: a small thread pool inside the API (or CLI) process."""
+    """A small thread pool inside the enqueuing process (tests, ``erpai eval``): jobs die with it."""
 
     def __init__(self, workers: int = 4) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="erpai-job")
-        self._pending: set[Future[None]] = set()
+        self._pending: set[Future[str | None]] = set()
         self._lock = threading.Lock()
 
     def enqueue(self, name: str, kwargs: dict[str, Any]) -> None:
@@ -81,7 +88,7 @@ class InProcessBackend:
             self._pending.add(future)
         future.add_done_callback(self._forget)
 
-    def _forget(self, future: Future[None]) -> None:
+    def _forget(self, future: Future[str | None]) -> None:
         with self._lock:
             self._pending.discard(future)
 
@@ -110,11 +117,15 @@ def _make_backend() -> JobBackend:
     settings = get_settings()
     choice = settings.job_backend
     if choice == "auto":
-        choice = "inprocess" if settings.is_sqlite else "procrastinate"
+        choice = "table" if settings.is_sqlite else "procrastinate"
     if choice == "procrastinate":
-        from erpai.jobs.pg import ProcrastinateBackend
+        from erpai.jobs.pg import ProcrastinateBackend  # procrastinate is imported only where used
 
         return ProcrastinateBackend(settings.resolved_database_url)
+    if choice == "table":
+        from erpai.jobs.table import TableBackend  # erpai.jobs.table imports this module
+
+        return TableBackend()
     return InProcessBackend()
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 04:13:05.867415
+Create Date: 2026-12-02 04:13:15.784474
 """
 
 from collections.abc import Sequence
@@ -25,6 +25,24 @@ def upgrade() -> None:
         sa.Column("vector", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("embedder", "text_sha256", name=op.f("pk_embedding_cache")),
     )
+    op.create_table(
+        "jobs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("kwargs_json", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("worker_id", sa.String(length=256), nullable=True),
+        sa.Column("heartbeat_time_utc", sa.DateTime(), nullable=True),
+        sa.Column("enqueue_time_utc", sa.DateTime(), nullable=False),
+        sa.Column("start_time_utc", sa.DateTime(), nullable=True),
+        sa.Column("finish_time_utc", sa.DateTime(), nullable=True),
+        sa.Column("error_message", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+    )
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.create_index("ix_jobs_status_id", ["status", "id"], unique=False)
+
     op.create_table(
         "providers",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -741,5 +759,9 @@ def downgrade() -> None:
 
     op.drop_table("users")
     op.drop_table("providers")
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_jobs_status_id")
+
+    op.drop_table("jobs")
     op.drop_table("embedding_cache")
     # ### end Alembic commands ###
