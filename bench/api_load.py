@@ -71,6 +71,10 @@ CYCLE = (
     "qa_patch",
 )
 EXPECTED_REFUSAL = 422  # the import with a bad row; any other non-2xx is an error
+# A client drops an idle connection after 2 s: uvicorn closes it after 5 s (its timeout_keep_alive), and
+# httpx's default expiry is 5 s too, so a request sent on a connection idle for just 5 s can meet the
+# server's close and fail with "connection reset by peer" before reaching the server.
+LIMITS = httpx.Limits(keepalive_expiry=2.0)
 
 
 @dataclass
@@ -159,10 +163,13 @@ def patch_qa(load: Load, admin: httpx.Client, kind: str, qa_id: int, token: str)
 
 def run_client(load: Load, site: Site, index: int, requests: int, deadline: float) -> None:
     base = site.bases[index % len(site.bases)]
-    person = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {site.world.tokens[index]}"})
+    token = site.world.tokens[index]
+    person = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=LIMITS)
     # Q&A edits as an admin: a permission model is coming; once a trainer grant API exists, grant
     # the person trainer rights on the edits model instead and edit with their own token.
-    admin = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {site.admin_token}"})
+    admin = httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {site.admin_token}"}, limits=LIMITS
+    )
     with person, admin:
         person.timeout = admin.timeout = httpx.Timeout(120)
         own = create_qa(load, admin, site, f"qa-{index}-0")
