@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -34,15 +32,21 @@ from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from api_load_checks import Ledger, check_hits, check_import, check_qas, qa_fields  # noqa: E402
+from api_load_results import (  # noqa: E402
+    Load,
+    check_hits,
+    check_import,
+    check_qas,
+    qa_fields,
+    report,
+    server_findings,
+)
 from chat_load import (  # noqa: E402
     WARM_UP_PER_PROCESS,
     drop_pg_database,
     free_port,
-    percentile,
     pg_database,
     post_comment,
-    reply_seconds,
     server_env,
     start_workers,
     wait_for_replies,
@@ -75,24 +79,6 @@ EXPECTED_REFUSAL = 422  # the import with a bad row; any other non-2xx is an err
 # httpx's default expiry is 5 s too, so a request sent on a connection idle for just 5 s can meet the
 # server's close and fail with "connection reset by peer" before reaching the server.
 LIMITS = httpx.Limits(keepalive_expiry=2.0)
-
-
-@dataclass
-class Load:
-    chat: ChatResults
-    ledger: Ledger = field(default_factory=Ledger)
-    seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: list[str] = field(default_factory=list)
-    skipped: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def timed(self, kind: str, seconds: float) -> None:
-        with self.lock:
-            self.seconds[kind].append(seconds)
-
-    def fail(self, message: str) -> None:
-        with self.lock:
-            self.errors.append(message)
 
 
 @dataclass
@@ -269,8 +255,11 @@ def set_up(load: Load, site: Site, shared_rows: int) -> None:
         ]
 
 
-def warm_up_site(load: Load, site: Site, warm: int, timeout: float) -> float:
-    """Each API process answers each arbiter model once and the job runners answer ``warm`` mentions."""
+def warm_up_site(load: Load, site: Site, warm: int, timeout: float) -> tuple[float, float]:
+    """Each API process answers each arbiter model once, then the job runners answer ``warm`` mentions.
+
+    Returns the seconds of the two.
+    """
     started = time.perf_counter()
     for base in site.bases:
         with httpx.Client(
@@ -279,8 +268,7 @@ def warm_up_site(load: Load, site: Site, warm: int, timeout: float) -> float:
             client.timeout = httpx.Timeout(120)
             for n in range(len(site.world.model_ids)):
                 ask(load, client, site, 0, n, kind="warm-up ask")
-    warm_up(site.bases[0], site.world, warm, timeout)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, warm_up(site.bases[0], site.world, warm, timeout)
 
 
 def drive(load: Load, site: Site, args: argparse.Namespace, folder: Path) -> float:
@@ -306,21 +294,6 @@ def verify(load: Load, site: Site, comments: dict[int, list[dict[str, object]]])
         problems += check_import(admin, load.ledger, site.import_model)
     problems += check_hits(site.url, load.ledger)
     return problems + check_chat(site.world, replace(load.chat, errors=[]), comments, site.url)
-
-
-def server_findings(log_dir: Path) -> list[str]:
-    """Tracebacks and 5xx access-log lines in the servers' and workers' logs."""
-    findings = []
-    for log in sorted(log_dir.glob("*.log")):
-        lines = log.read_text(errors="replace").splitlines()
-        tracebacks = sum(1 for line in lines if line.startswith("Traceback"))
-        server_errors = sum(1 for line in lines if re.search(r'HTTP/1\.1" 5\d\d', line))
-        if tracebacks or server_errors:
-            last = next(
-                (line for line in reversed(lines) if re.match(r"^[\w.]+(Error|Exception)\b", line)), ""
-            )
-            findings.append(f"{log.name}: {tracebacks} tracebacks, {server_errors} 5xx; last: {last[:200]}")
-    return findings
 
 
 def run(url: str, label: str, args: argparse.Namespace) -> bool:
@@ -361,47 +334,12 @@ def run(url: str, label: str, args: argparse.Namespace) -> bool:
     print(
         f"== {label}: {args.clients} clients x {args.requests} requests; {shape}; {args.groups * 2} arbiters"
     )
-    print(f"seeded and compiled in {compile_seconds:.0f} s; warm-up {cold:.1f} s; logs in {log_dir}")
+    asks = len(site.bases) * len(world.model_ids)
+    print(f"compiled the arbiters in {compile_seconds:.0f} s; warm-up: {asks} asks {cold[0]:.1f} s, "
+          f"{warm} mentions {cold[1]:.1f} s; logs in {log_dir}")  # fmt: skip
     report(load, world, comments, problems + server_findings(log_dir), (wall, drained))
     print(f"total for {label}: {time.perf_counter() - started:.0f} s")
     return not problems and not load.errors and not load.chat.errors
-
-
-KINDS = ("ask", "comment", "mention", "qa_create", "qa_patch", "shared_patch", "import", "import_refused")
-
-
-def report(
-    load: Load, world: World, comments: dict[int, list[dict[str, object]]], problems: list[str],
-    times: tuple[float, float],
-) -> None:  # fmt: skip
-    wall, drained = times
-    seconds = dict(load.seconds)
-    seconds["comment"] = [p.seconds for p in load.chat.posted if not p.mentions]
-    seconds["mention"] = [p.seconds for p in load.chat.posted if p.mentions]
-    done = sum(len(seconds.get(k, [])) for k in KINDS)
-    errors = load.errors + load.chat.errors
-    print(f"load: {done} requests answered in {wall:.1f} s ({done / wall:.0f}/s); skipped at the deadline: "
-          f"{load.skipped}; all mention replies in {drained:.1f} s")  # fmt: skip
-    print(f"errors: {len(errors)}")
-    for error in errors[:15]:
-        print("  -", error)
-    print(f"  {'kind':15s} {'count':>6s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
-    for kind in KINDS:
-        values = [s * 1000 for s in seconds.get(kind, [])]
-        p50, p95, top = percentile(values, 0.5), percentile(values, 0.95), max(values, default=float("nan"))
-        print(f"  {kind:15s} {len(values):6d} {p50:8.0f} {p95:8.0f} {top:8.0f}")
-    replies, kinds = reply_seconds(world, comments)
-    r50, r95 = percentile(replies, 0.5), percentile(replies, 0.95)
-    print(
-        f"  mention -> reply (server clock): {len(replies)} replies, p50 {r50:.2f} s, p95 {r95:.2f} s;",
-        dict(kinds),
-    )
-    verdict = (
-        "OK (Q&As once, last writes kept, import once, refused import absent, hits, comments, replies once)"
-    )
-    print(f"nothing lost: {verdict}" if not problems else f"nothing lost: FAILED ({len(problems)})")
-    for problem in problems[:20]:
-        print("  -", problem)
 
 
 def main() -> int:

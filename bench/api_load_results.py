@@ -1,4 +1,4 @@
-"""The "nothing lost" checks of bench/api_load.py, read back through the API (and model_hits from the DB)."""
+"""What bench/api_load.py records, its "nothing lost" checks (via the API; hits from the DB), its report."""
 
 from __future__ import annotations
 
@@ -7,12 +7,17 @@ import io
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
+
+from chat_load import Results as ChatResults
+from chat_load import percentile, reply_seconds
+from chat_load_world import World
 
 QA_MARKER = re.compile(r"\bqa-\w+?-\d+\b")  # qa-<client>-0, qa-shared-<k>
 
@@ -118,3 +123,73 @@ def check_hits(url: str, ledger: Ledger) -> list[str]:
             f"ask hits: {len(missing)} missing (e.g. {sorted(missing)[:3]}), {len(extra)} unexpected"
         )
     return problems
+
+
+@dataclass
+class Load:
+    chat: ChatResults
+    ledger: Ledger = field(default_factory=Ledger)
+    seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+    skipped: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def timed(self, kind: str, seconds: float) -> None:
+        with self.lock:
+            self.seconds[kind].append(seconds)
+
+    def fail(self, message: str) -> None:
+        with self.lock:
+            self.errors.append(message)
+
+
+def server_findings(log_dir: Path) -> list[str]:
+    """Tracebacks and 5xx access-log lines in the servers' and workers' logs."""
+    findings = []
+    for log in sorted(log_dir.glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        tracebacks = sum(1 for line in lines if line.startswith("Traceback"))
+        server_errors = sum(1 for line in lines if re.search(r'HTTP/1\.1" 5\d\d', line))
+        if tracebacks or server_errors:
+            last = next(
+                (line for line in reversed(lines) if re.match(r"^[\w.]+(Error|Exception)\b", line)), ""
+            )
+            findings.append(f"{log.name}: {tracebacks} tracebacks, {server_errors} 5xx; last: {last[:200]}")
+    return findings
+
+
+KINDS = ("ask", "comment", "mention", "qa_create", "qa_patch", "shared_patch", "import", "import_refused")
+
+
+def report(
+    load: Load, world: World, comments: dict[int, list[dict[str, object]]], problems: list[str],
+    times: tuple[float, float],
+) -> None:  # fmt: skip
+    wall, drained = times
+    seconds = dict(load.seconds)
+    seconds["comment"] = [p.seconds for p in load.chat.posted if not p.mentions]
+    seconds["mention"] = [p.seconds for p in load.chat.posted if p.mentions]
+    done = sum(len(seconds.get(k, [])) for k in KINDS)
+    errors = load.errors + load.chat.errors
+    print(f"load: {done} requests answered in {wall:.1f} s ({done / wall:.0f}/s); skipped at the deadline: "
+          f"{load.skipped}; all mention replies in {drained:.1f} s")  # fmt: skip
+    print(f"errors: {len(errors)}")
+    for error in errors[:15]:
+        print("  -", error)
+    print(f"  {'kind':15s} {'count':>6s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
+    for kind in KINDS:
+        values = [s * 1000 for s in seconds.get(kind, [])]
+        p50, p95, top = percentile(values, 0.5), percentile(values, 0.95), max(values, default=float("nan"))
+        print(f"  {kind:15s} {len(values):6d} {p50:8.0f} {p95:8.0f} {top:8.0f}")
+    replies, kinds = reply_seconds(world, comments)
+    r50, r95 = percentile(replies, 0.5), percentile(replies, 0.95)
+    print(
+        f"  mention -> reply (server clock): {len(replies)} replies, p50 {r50:.2f} s, p95 {r95:.2f} s;",
+        dict(kinds),
+    )
+    verdict = (
+        "OK (Q&As once, last writes kept, import once, refused import absent, hits, comments, replies once)"
+    )
+    print(f"nothing lost: {verdict}" if not problems else f"nothing lost: FAILED ({len(problems)})")
+    for problem in problems[:20]:
+        print("  -", problem)
