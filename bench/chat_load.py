@@ -82,6 +82,10 @@ def server_env(url: str, data_dir: str, args: argparse.Namespace) -> dict[str, s
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "uvicorn", "erpai.api:create_app", "--factory", "--host", "127.0.0.1"]
     server = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
+    return wait_until_healthy(server, port)
+
+
+def wait_until_healthy(server: subprocess.Popen[bytes], port: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -93,34 +97,53 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not start within 30 s")
 
 
-def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen[bytes]]:
-    """Extra ``erpai worker`` processes (PostgreSQL), beside the worker embedded in the server."""
+def start_workers(
+    env: dict[str, str], count: int, log_dir: Path | None = None
+) -> list[subprocess.Popen[bytes]]:
+    """Extra ``erpai worker`` processes (PostgreSQL), beside the worker embedded in the server.
+
+    With ``log_dir`` their output goes to worker-N.log there, else stdout is dropped.
+    """
     command = [sys.executable, "-m", "erpai.cli.main", "worker"]
-    return [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(count)]
+    if log_dir is None:
+        return [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(count)]
+    logs = [(log_dir / f"worker-{n}.log").open("wb") for n in range(count)]
+    return [subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT) for log in logs]
 
 
 def run_client(base: str, world: World, index: int, comments: int, results: Results) -> None:
-    group_id = world.client_group[index]
     headers = {"Authorization": f"Bearer {world.tokens[index]}"}
     with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
         for n in range(comments):
-            marker = f"m-{index}-{n}"
             # Half of the comments ask a question, of the group's two arbiters in turn.
-            kind = ("sales", "support")[(n // 2) % 2]
-            mention = world.arbiter_logins[group_id][(n // 2) % 2] if n % 2 == 0 else None
-            question = QUESTIONS[kind][(index + n) % len(QUESTIONS[kind])]
-            body = f"@{mention} {question} ({marker})" if mention else f"note {marker}"
-            started = time.perf_counter()
-            try:
-                response = client.post(f"/api/v1/chat/groups/{group_id}/comments", json={"text": body})
-                response.raise_for_status()
-            except httpx.HTTPError as exc:
-                with results.lock:
-                    results.errors.append(f"client {index} comment {n}: {exc}")
-                continue
-            seconds = time.perf_counter() - started
-            with results.lock:
-                results.posted.append(Posted(response.json()["id"], marker, group_id, mention, seconds))
+            post_comment(client, world, index, n, results, mention=n % 2 == 0)
+
+
+def post_comment(
+    client: httpx.Client, world: World, index: int, n: int, results: Results, *, mention: bool
+) -> bool:
+    """Client ``index`` posts its comment ``n`` (marker m-index-n); a question to an arbiter if ``mention``.
+
+    Returns whether it was stored (a failure is added to ``results.errors``).
+    """
+    group_id = world.client_group[index]
+    marker = f"m-{index}-{n}"
+    kind = ("sales", "support")[(n // 2) % 2]
+    login = world.arbiter_logins[group_id][(n // 2) % 2] if mention else None
+    question = QUESTIONS[kind][(index + n) % len(QUESTIONS[kind])]
+    body = f"@{login} {question} ({marker})" if login else f"note {marker}"
+    started = time.perf_counter()
+    try:
+        response = client.post(f"/api/v1/chat/groups/{group_id}/comments", json={"text": body})
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        with results.lock:
+            results.errors.append(f"client {index} comment {n}: {exc}")
+        return False
+    seconds = time.perf_counter() - started
+    with results.lock:
+        results.posted.append(Posted(response.json()["id"], marker, group_id, login, seconds))
+    return True
 
 
 def fetch_all(base: str, token: str, group_id: int) -> list[dict[str, Any]]:
@@ -291,9 +314,7 @@ def report(
     post_times = [p.seconds for p in results.posted]
     mentions = sum(1 for p in results.posted if p.mentions)
     embedded = "no server-started workers" if args.no_embedded_worker else "server-started workers"
-    workers = (
-        f"; {embedded}, {args.pg_workers} extra workers, concurrency {args.pg_concurrency or 'default'}"
-    )
+    workers = f"; {embedded}, {args.pg_workers} extra workers, concurrency {args.pg_concurrency or 'default'}"
     print(
         f"== {label}: {args.clients} clients x {args.comments} comments, {args.groups} groups x 2 arbiters",
         end="",
