@@ -11,7 +11,7 @@ The routes come from ``create_app().routes``, so a new endpoint without a row in
 signed-in actor gets ``denied`` (403 where the thing may be known to exist, 404 where its existence is
 private), ``also`` overrides single actors, and anonymous callers and revoked tokens get 401 (unless
 ``public=True``). Path parameters are filled from the world (``PARAMS``, or ``params={"model_id":
-"other_model_id"}``); ``"@name"`` in a body or query is the world's id of that name (``"@user:member"``
+"other_model_id"}``, or a literal with ``"=value"``); ``"@name"`` in a body or query is the world's id of that name (``"@user:member"``
 is a user's id). Each call runs in a savepoint that is rolled back, so calls do not see each other.
 """
 
@@ -35,6 +35,7 @@ from erpai.api import create_app
 from erpai.chat.events import stream_sessions
 from erpai.db import get_session
 from erpai.jobs.queue import set_backend
+from erpai.users.throttle import failed_auth_throttle
 from tests.authz_world import ACTORS, World, build_world
 
 SIGNED_IN = ("user", "other_trainer", "member", "non_member", "owner", "admin")
@@ -84,6 +85,7 @@ ASSISTANT = V1 + "/assistant/conversations"
 GROUP = V1 + "/chat/groups/{group_id}"
 QA_CSV = "question,answer\nParking?,Level -1.\n"
 CONV_JSONL = '{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}\n'
+SETTING = {"key": "=ai.chat.context_depth"}  # "=value": a literal path value, not a world id
 NEW_CONV = {"model_id": "@model_id", "messages": [{"role": "user", "content": "Hi"}]}
 
 POLICY: dict[tuple[str, str], Row] = {
@@ -172,6 +174,11 @@ POLICY: dict[tuple[str, str], Row] = {
     ("GET", GROUP + "/comments"): row(200, MEMBERS),
     ("POST", GROUP + "/comments"): row(201, MEMBERS, json={"text": "Thanks!"}),
     ("GET", GROUP + "/events"): row(200, MEMBERS, query={"timeout": 0.2}),
+    # system settings: configuration
+    ("GET", V1 + "/settings"): row(200, ADMIN),
+    ("GET", V1 + "/settings/{key}"): row(200, ADMIN, params=SETTING),
+    ("PUT", V1 + "/settings/{key}"): row(200, ADMIN, params=SETTING, json={"value": 50}),
+    ("DELETE", V1 + "/settings/{key}"): row(200, ADMIN, params=SETTING),
     # Train AI: a member of the group who also trains the target model
     ("POST", GROUP + "/train"): row(
         201, OWNER, json={"comment_ids": ["@comment_id"], "model_id": "@model_id"}
@@ -237,6 +244,8 @@ def _resolve(value: Any, world: World) -> Any:
 def _url(path: str, rule: Row, world: World) -> str:
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
+        if rule.params.get(name, "").startswith("="):
+            return rule.params[name][1:]
         return str(world.ids[rule.params[name]] if name in rule.params else _world_id(world, name, path))
 
     return re.sub(r"\{(\w+)\}", fill, path)
@@ -261,6 +270,7 @@ class Harness:
 
     def call(self, method: str, url: str, rule: Row, actor: str) -> int:
         """One request in a savepoint that is rolled back afterwards."""
+        failed_auth_throttle.clear()  # the revoked token fails on every route; that is not an attack
         savepoint = self.connection.begin_nested()
         self.sessions[:] = [_session(self.connection)]
         try:
