@@ -22,6 +22,7 @@ from erpai.chat.router import router as chat_router
 from erpai.compilations.router import router as compilations_router
 from erpai.errors import DomainError
 from erpai.notifications.router import router as notifications_router
+from erpai.openai_compat.router import create_openai_app
 from erpai.providers.router import router as providers_router
 from erpai.qas.router import router as qas_router
 from erpai.training.router import router as training_router
@@ -135,4 +136,5 @@ def create_app(*, startup_tasks: bool = True) -> FastAPI:
     app.add_exception_handler(StaleDataError, _stale_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api_router())
+    app.mount("/v1", create_openai_app())  # the OpenAI-compatible API, with OpenAI's error shape
     return app
