@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.routing import Route
 
 from erpai import __version__
 from erpai.ai_models.router import router as models_router
@@ -21,6 +22,7 @@ from erpai.audit.router import router as audit_router
 from erpai.chat.router import router as chat_router
 from erpai.compilations.router import router as compilations_router
 from erpai.errors import DomainError
+from erpai.mcp_server.http import McpEndpoint
 from erpai.notifications.router import router as notifications_router
 from erpai.openai_compat.router import create_openai_app
 from erpai.providers.router import router as providers_router
@@ -129,7 +131,17 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 def create_app(*, startup_tasks: bool = True) -> FastAPI:
     """``startup_tasks=False`` for tests that bind the app to their own session."""
-    lifespan = _lifespan if startup_tasks else None
+    mcp = McpEndpoint()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with mcp.running():
+            if not startup_tasks:
+                yield
+                return
+            async with _lifespan(app):
+                yield
+
     app = FastAPI(title="erpai", version=__version__, docs_url="/docs", lifespan=lifespan)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
@@ -137,4 +149,5 @@ def create_app(*, startup_tasks: bool = True) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api_router())
     app.mount("/v1", create_openai_app())  # the OpenAI-compatible API, with OpenAI's error shape
+    app.router.routes.append(Route("/mcp", mcp))  # MCP over streamable HTTP (bearer token)
     return app

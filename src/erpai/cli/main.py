@@ -10,6 +10,7 @@ from erpai.cli.builds import ask_command, build_app, compile_command, worker_com
 from erpai.cli.chat import chat_app
 from erpai.cli.demo import demo_command
 from erpai.cli.evaluate import eval_command
+from erpai.cli.mcp import mcp_command
 from erpai.cli.output import handle_errors
 from erpai.cli.providers import provider_app
 from erpai.cli.qas import qa_app
@@ -32,6 +33,7 @@ app.command("ask")(handle_errors(ask_command))
 app.command("eval")(handle_errors(eval_command))
 app.command("worker")(worker_command)
 app.command("demo")(handle_errors(demo_command))
+app.command("mcp")(mcp_command)
 
 
 @app.callback()

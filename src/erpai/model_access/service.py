@@ -56,6 +56,20 @@ def may_use(session: Session, *, user: User, model: AIModel) -> bool:
     return user.is_active
 
 
+def may_train(session: Session, *, user: User, model: AIModel) -> bool:
+    """THE check of the per-model "train" right (edit Q&As, read build logs) for the ecosystem front-ends.
+
+    decisions.md: a model with no grants is trainable by admins only. When the permissions package lands,
+    this asks it (a train grant) instead.
+    """
+    return user.is_active and user.is_admin
+
+
+def require_trainer(session: Session, *, user: User, model: AIModel) -> None:
+    if not may_train(session, user=user, model=model):
+        raise Forbidden(f"training model '{model.name}' needs the train right on it", field="model")
+
+
 def all_models(session: Session) -> list[AIModel]:
     return list(session.scalars(select(AIModel).order_by(AIModel.id)))
 
