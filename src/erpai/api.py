@@ -22,6 +22,7 @@ from erpai.audit.router import router as audit_router
 from erpai.chat.router import router as chat_router
 from erpai.compilations.router import router as compilations_router
 from erpai.errors import DomainError
+from erpai.exports.router import router as exports_router
 from erpai.mcp_server.http import McpEndpoint
 from erpai.notifications.router import router as notifications_router
 from erpai.openai_compat.router import create_openai_app
@@ -92,6 +93,7 @@ def api_router() -> APIRouter:
     router.include_router(compilations_router)
     router.include_router(ask_router)
     router.include_router(chat_router)
+    router.include_router(exports_router)
     return router
 
 

@@ -10,6 +10,7 @@ from erpai.cli.builds import ask_command, build_app, compile_command, worker_com
 from erpai.cli.chat import chat_app
 from erpai.cli.demo import demo_command
 from erpai.cli.evaluate import eval_command
+from erpai.cli.exports import export_app, model_export_command, model_import_command
 from erpai.cli.mcp import mcp_command
 from erpai.cli.output import handle_errors
 from erpai.cli.providers import provider_app
@@ -28,6 +29,9 @@ app.add_typer(conversation_app, name="conversation")
 app.add_typer(model_app, name="model")
 app.add_typer(build_app, name="build")
 app.add_typer(chat_app, name="chat")
+app.add_typer(export_app, name="export")
+model_app.command("export")(model_export_command)
+model_app.command("import")(model_import_command)
 app.command("compile")(handle_errors(compile_command))
 app.command("ask")(handle_errors(ask_command))
 app.command("eval")(handle_errors(eval_command))
