@@ -11,9 +11,10 @@ from erpai.ai_models.service import find_model
 from erpai.answering.service import answer_question
 from erpai.cli.acting import AsOption
 from erpai.cli.output import JsonOption, cli_session, console, emit, fail, handle_errors, print_json
+from erpai.cli.remote import remote_client
 from erpai.compilations import service
 from erpai.compilations.models import CompilationStatus
-from erpai.compilations.schemas import CompilationRead
+from erpai.compilations.schemas import AssetRead, CompilationRead
 from erpai.config import get_settings
 from erpai.jobs.queue import InProcessBackend, enqueue, get_backend
 
@@ -98,13 +99,19 @@ def list_builds(
     """List a model's builds, newest first."""
     from erpai.common import PageParams
 
-    with cli_session() as session:
-        target = find_model(session, ref=model)
-        rows, _ = service.list_compilations(
-            session, params=PageParams(limit=500, offset=0), model_id=target.id
-        )
-        items = [CompilationRead.model_validate(r) for r in rows]
-        active = target.conversational_compilation_id
+    client = remote_client()
+    if client is not None:
+        with client:
+            remote = client.find_model(model)
+            items, active = client.list_builds(remote.id), remote.conversational_compilation_id
+    else:
+        with cli_session() as session:
+            target = find_model(session, ref=model)
+            rows, _ = service.list_compilations(
+                session, params=PageParams(limit=500, offset=0), model_id=target.id
+            )
+            items = [CompilationRead.model_validate(r) for r in rows]
+            active = target.conversational_compilation_id
     if as_json:
         print_json([{**i.model_dump(mode="json"), "active": i.id == active} for i in items])
         return
@@ -117,6 +124,11 @@ def list_builds(
 @handle_errors
 def show_build(compilation_id: int, as_json: bool = JsonOption) -> None:
     """Show one build with its log."""
+    client = remote_client()
+    if client is not None:
+        with client:
+            emit(client.get_build(compilation_id), as_json, [])
+        return
     with cli_session() as session:
         emit(
             CompilationRead.model_validate(service.get_compilation(session, compilation_id=compilation_id)),
@@ -150,16 +162,24 @@ def ask_command(
     question: str = typer.Argument(..., help="The question."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Ask a model a question with its active build."""
-    with cli_session() as session:
-        target = find_model(session, ref=model)
-        result = answer_question(session, model_id=target.id, question=question, channel="cli")
+    """Ask a model a question with its active build (on the ERPAI_URL server when it is set)."""
+    client = remote_client()
+    if client is not None:
+        with client:
+            remote = client.find_model(model)
+            target_name = remote.name
+            result = client.ask(remote.id, question)
+    else:
+        with cli_session() as session:
+            target = find_model(session, ref=model)
+            target_name = target.name
+            result = answer_question(session, model_id=target.id, question=question, channel="cli")
     if as_json:
         print_json(result)
         return
     if result.compilation_id is None and not result.generated:
         typer.echo(
-            f"model '{target.name}' has no active build yet: compile it with 'erpai compile {target.name}'"
+            f"model '{target_name}' has no active build yet: compile it with 'erpai compile {target_name}'"
         )
         return
     typer.echo(result.answer if result.answered else "I don't know.")
@@ -187,3 +207,12 @@ def worker_command() -> None:
         typer.echo(f"re-enqueued {len(recovered.requeued)} pending chat answers")
     typer.echo("worker started; Ctrl+C to stop")
     run_worker(settings.resolved_database_url)
+
+
+@build_app.command("assets")
+@handle_errors
+def build_assets(compilation_id: int, as_json: bool = JsonOption) -> None:
+    """A build's assets: embedder, threshold, metrics, fine-tune file and job ids..."""
+    with cli_session() as session:
+        compilation = service.get_compilation(session, compilation_id=compilation_id)
+        emit([AssetRead.model_validate(a) for a in compilation.assets], as_json, ["asset_key", "value"])

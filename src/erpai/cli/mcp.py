@@ -14,8 +14,10 @@ TOKEN_ENV = "ERPAI_TOKEN"
 
 @handle_errors
 def mcp_command(as_login: str | None = AsOption) -> None:
-    """Serve MCP over stdio. Tools run as the owner of $ERPAI_TOKEN when set, else as --as / ERPAI_USER /
-    the first admin. (Over HTTP the same server is at /mcp of 'erpai serve'.)"""
+    """Serve MCP over stdio for AI clients (HTTP: /mcp of 'erpai serve').
+
+    Tools run as the owner of $ERPAI_TOKEN when it is set, else as --as / ERPAI_USER / the first admin.
+    """
     token = os.environ.get(TOKEN_ENV)
     with cli_session() as session:
         user = authenticate(session, token=token) if token else acting_user(session, as_login)

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from erpai.cli.output import JsonOption, cli_session, console, emit, fail, handle_errors, print_json
 from erpai.common import PageParams
 from erpai.providers import service
-from erpai.providers.schemas import ProviderCreate
+from erpai.providers.schemas import ProviderCreate, ProviderUpdate
 
 provider_app = typer.Typer(
     help="AI providers (OpenAI, OpenAI-compatible servers, local).", no_args_is_help=True
@@ -137,3 +137,43 @@ def test_provider(
 def _first_problem(messages: list[str]) -> str:
     problems = [m for m in messages if ": no (" in m or m.startswith("provider '")]
     return problems[0] if problems else "see above"
+
+
+@provider_app.command("update")
+@handle_errors
+def update_provider(
+    provider: str = typer.Argument(..., help="Provider name or id."),
+    name: str = typer.Option(None, "--name", help="New name."),
+    base_model: str = typer.Option(None, "--base-model", help="Base model name, e.g. gpt-4o-mini."),
+    base_url: str = typer.Option(None, "--base-url", help='Server URL ("" restores the default).'),
+    organization: str = typer.Option(None, "--organization", help='OpenAI organization id ("" clears it).'),
+    embedding_model: str = typer.Option(None, "--embedding-model", help='Embedding model ("" clears it).'),
+    api_key_env: str = typer.Option(None, "--api-key-env", help="Environment variable holding the NEW key."),
+    clear_api_key: bool = typer.Option(False, "--clear-api-key", help="Remove the stored key."),
+    notes: str = typer.Option(None, "--notes"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change a provider: only the options given change. A new key is read from --api-key-env VAR."""
+    if api_key_env and clear_api_key:
+        raise fail("give --api-key-env or --clear-api-key, not both")
+    config = {
+        key: (value or None)
+        for key, value in {
+            "base_url": base_url,
+            "organization": organization,
+            "embedding_model": embedding_model,
+        }.items()
+        if value is not None
+    }
+    values: dict[str, Any] = {"name": name, "base_model_name": base_model, "notes": notes}
+    changes = {key: value for key, value in values.items() if value is not None}
+    if config:
+        changes["config"] = config
+    if api_key_env or clear_api_key:
+        changes["api_key"] = _key_from_env(api_key_env)
+    with cli_session() as session:
+        row = service.find_provider(session, ref=provider)
+        updated = service.update_provider(
+            session, provider_id=row.id, data=ProviderUpdate.model_validate(changes), actor_id=None
+        )
+        emit(service.to_read(updated), as_json, [])
