@@ -151,3 +151,26 @@ def test_build_log_and_metrics(live_client: TestClient, live_session: Session) -
     _, member = make_user(live_session, "jane")
     assert live_client.get(f"/api/v1/compilations/{build}/log", headers=member).status_code == 403
     assert live_client.get("/api/v1/compilations/999/metrics", headers=BOSS).status_code == 404
+
+
+def test_model_export_and_import_over_the_api(live_client: TestClient, live_session: Session) -> None:
+    user, _ = admin_with_token(live_session)
+    model = model_with_qas(live_session, name="Source", user=user, provider=None)
+    live_client.post(
+        "/api/v1/training-conversations", json={"model_id": model.id, **CONVERSATION}, headers=BOSS
+    )
+    exported = live_client.get(f"/api/v1/models/{model.id}/export", headers=BOSS)
+    assert exported.status_code == 200 and exported.text.startswith('{"kind": "erpai-model"')
+
+    imported = live_client.post("/api/v1/models/import?name=Copy", content=exported.content, headers=BOSS)
+    assert imported.status_code == 201, imported.text
+    body = imported.json()
+    assert (body["name"], body["qas"], body["conversations"]) == ("Copy", 11, 1) and body[
+        "model_id"
+    ] != model.id
+    clash = live_client.post("/api/v1/models/import", content=exported.content, headers=BOSS)
+    assert clash.status_code == 409 and clash.json()["field"] == "name"
+    broken = live_client.post("/api/v1/models/import", content=b'{"kind": "qa"}\n', headers=BOSS)
+    assert broken.status_code == 422 and broken.json()["errors"][0]["line"] == 1
+    _, member = make_user(live_session, "jane")
+    assert live_client.get(f"/api/v1/models/{model.id}/export", headers=member).status_code == 403
