@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from erpai.ai_models.service import get_model
@@ -80,8 +80,9 @@ def _require_admin(user: User, what: str) -> None:
         raise Forbidden(f"exporting {what} needs an admin")
 
 
-def _hit_query(filters: HitFilters) -> Select[ModelHit]:
-    stmt = select(ModelHit).order_by(ModelHit.id)
+def _hit_query(filters: HitFilters) -> Select[Any]:
+    """Plain columns, not ORM objects: an export reads many rows."""
+    stmt = select(*(getattr(ModelHit, name) for name in HIT_FIELDS)).order_by(ModelHit.id)
     since, until = filters.window()
     if filters.model_id is not None:
         stmt = stmt.where(ModelHit.model_id == filters.model_id)
@@ -106,22 +107,22 @@ def hit_chunks(session: Session, *, user: User, filters: HitFilters, fmt: str) -
     return _hit_batches(_hit_query(filters), fmt)
 
 
-def _hit_batches(stmt: Select[ModelHit], fmt: str) -> Iterator[str]:
+def _hit_batches(stmt: Select[Any], fmt: str) -> Iterator[str]:
     if fmt == "csv":
         yield ",".join(HIT_FIELDS) + "\r\n"
     last_id = 0
     while True:
         with session_factory()() as session:
-            rows = [_hit_row(h) for h in session.scalars(stmt.where(ModelHit.id > last_id).limit(BATCH))]
+            rows = [_hit_row(r) for r in session.execute(stmt.where(ModelHit.id > last_id).limit(BATCH))]
         if not rows:
             return
         last_id = int(rows[-1]["id"])
         yield _render_hits(rows, fmt)
 
 
-def _hit_row(hit: ModelHit) -> dict[str, Any]:
-    row = {name: getattr(hit, name) for name in HIT_FIELDS}
-    row["time_utc"] = hit.time_utc.isoformat()
+def _hit_row(values: Row[Any]) -> dict[str, Any]:
+    row = dict(zip(HIT_FIELDS, values, strict=True))
+    row["time_utc"] = row["time_utc"].isoformat()
     return row
 
 
