@@ -11,8 +11,9 @@ The routes come from ``create_app().routes``, so a new endpoint without a row in
 signed-in actor gets ``denied`` (403 where the thing may be known to exist, 404 where its existence is
 private), ``also`` overrides single actors, and anonymous callers and revoked tokens get 401 (unless
 ``public=True``). Path parameters are filled from the world (``PARAMS``, or ``params={"model_id":
-"other_model_id"}``, or a literal with ``"=value"``); ``"@name"`` in a body or query is the world's id of that name (``"@user:member"``
-is a user's id). Each call runs in a savepoint that is rolled back, so calls do not see each other.
+"other_model_id"}``, or a literal with ``"=value"``); ``"@name"`` in a body or query is the world's id
+of that name (``"@user:member"`` is a user's id). Each call runs in a savepoint that is rolled back,
+so calls do not see each other.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from erpai.api import create_app
-from erpai.chat.events import stream_sessions
-from erpai.db import get_session
+from erpai.db import get_session, stream_sessions
 from erpai.jobs.queue import set_backend
 from erpai.users.throttle import failed_auth_throttle
 from tests.authz_world import ACTORS, World, build_world
@@ -174,6 +174,14 @@ POLICY: dict[tuple[str, str], Row] = {
     ("GET", GROUP + "/comments"): row(200, MEMBERS),
     ("POST", GROUP + "/comments"): row(201, MEMBERS, json={"text": "Thanks!"}),
     ("GET", GROUP + "/events"): row(200, MEMBERS, query={"timeout": 0.2}),
+    # exports: training data and build logs for trainers; hit history and whole models for admins
+    ("GET", V1 + "/models/{model_id}/export/training"): row(200, TRAINERS),
+    ("GET", V1 + "/models/{model_id}/training-conversations/export"): row(200, TRAINERS),
+    ("GET", V1 + "/compilations/{compilation_id}/log"): row(200, TRAINERS),
+    ("GET", V1 + "/compilations/{compilation_id}/metrics"): row(200, TRAINERS),
+    ("GET", V1 + "/hits/export"): row(200, ADMIN),
+    ("GET", V1 + "/models/{model_id}/export"): row(200, ADMIN),
+    ("POST", V1 + "/models/import"): row(422, ADMIN, content="not a model file\n"),
     # system settings: configuration
     ("GET", V1 + "/settings"): row(200, ADMIN),
     ("GET", V1 + "/settings/{key}"): row(200, ADMIN, params=SETTING),

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.routing import Route
 
 from erpai import __version__
 from erpai.ai_models.router import router as models_router
@@ -21,7 +22,10 @@ from erpai.audit.router import router as audit_router
 from erpai.chat.router import router as chat_router
 from erpai.compilations.router import router as compilations_router
 from erpai.errors import DomainError, TooManyRequests
+from erpai.exports.router import router as exports_router
+from erpai.mcp_server.http import McpEndpoint
 from erpai.notifications.router import router as notifications_router
+from erpai.openai_compat.router import create_openai_app
 from erpai.permissions.router import router as permissions_router
 from erpai.providers.router import router as providers_router
 from erpai.qas.router import router as qas_router
@@ -95,6 +99,7 @@ def api_router() -> APIRouter:
     router.include_router(ask_router)
     router.include_router(chat_router)
     router.include_router(settings_router)
+    router.include_router(exports_router)
     return router
 
 
@@ -125,11 +130,23 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 def create_app(*, startup_tasks: bool = True) -> FastAPI:
     """``startup_tasks=False`` for tests that bind the app to their own session."""
-    lifespan = _lifespan if startup_tasks else None
+    mcp = McpEndpoint()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with mcp.running():
+            if not startup_tasks:
+                yield
+                return
+            async with _lifespan(app):
+                yield
+
     app = FastAPI(title="erpai", version=__version__, docs_url="/docs", lifespan=lifespan)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api_router())
+    app.mount("/v1", create_openai_app())  # the OpenAI-compatible API, with OpenAI's error shape
+    app.router.routes.append(Route("/mcp", mcp))  # MCP over streamable HTTP (bearer token)
     return app

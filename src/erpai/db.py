@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -87,3 +88,12 @@ def get_session() -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+SessionOpener = Callable[[], AbstractContextManager[Session]]
+
+
+def stream_sessions() -> SessionOpener:
+    """FastAPI dependency: how a streaming response (chat events, exports) opens a short session per read,
+    so no transaction stays open while the client reads (tests override it)."""
+    return session_factory()

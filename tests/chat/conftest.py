@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
 from erpai.answering.schemas import AnswerResult, ContextMessage
-from erpai.chat.events import stream_sessions
+from erpai.db import stream_sessions
 from erpai.users.models import User, UserType
 
 Headers = dict[str, str]

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from erpai.chat import events
-from erpai.chat.events import stream_sessions
-from erpai.db import session_factory
+from erpai.db import session_factory, stream_sessions
 from erpai.settings.service import set_setting
 from erpai.users.models import User
 from tests.chat.conftest import make_group, post

@@ -7,34 +7,26 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractContextManager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import anyio
 from fastapi import Request
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from erpai.chat.comments import comments_after
 from erpai.chat.schemas import CommentRead
 from erpai.chat.service import get_membership
-from erpai.db import session_factory
+from erpai.db import SessionOpener
 from erpai.errors import Forbidden, Unauthorized
 from erpai.users.service import check_token
 
-SessionOpener = Callable[[], AbstractContextManager[Session]]
 POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0
 # The token (revoked? expired? user deactivated?) is checked again this often, and before each batch.
 AUTH_RECHECK_SECONDS = 5.0
 RECONNECT_MILLIS = 1000
 BATCH = 100
-
-
-def stream_sessions() -> SessionOpener:
-    """FastAPI dependency: how the stream opens a session per poll (tests override it)."""
-    return session_factory()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from erpai.auth import CurrentPrincipal, CurrentUser, SessionDep
 from erpai.chat import comments, service, train
-from erpai.chat.events import SessionOpener, StreamLimits, comment_events, stream_sessions
+from erpai.chat.events import StreamLimits, comment_events
 from erpai.chat.schemas import (
     ArbiterTaskRead,
     CommentCreate,
@@ -22,6 +22,7 @@ from erpai.chat.schemas import (
     TrainResult,
 )
 from erpai.common import Page, PageParams, page_params
+from erpai.db import SessionOpener, stream_sessions
 from erpai.routing import SessionReleasingRoute
 from erpai.settings.service import get_int_setting
 

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from erpai.ai_models import service
 from erpai.ai_models.schemas import ModelCreate, ModelRead, ModelUpdate
-from erpai.cli.acting import acting_user_id
-from erpai.cli.output import JsonOption, cli_session, emit, handle_errors
+from erpai.cli.acting import AsOption, acting_user, acting_user_id
+from erpai.cli.output import JsonOption, cli_session, emit, handle_errors, print_json
+from erpai.cli.remote import remote_client
 from erpai.common import PageParams
 from erpai.errors import NotFound
 from erpai.providers.models import Provider
@@ -140,6 +141,11 @@ def list_models(
     as_json: bool = JsonOption,
 ) -> None:
     """List models."""
+    client = remote_client()
+    if client is not None:
+        with client:
+            emit(client.list_models(name=name), as_json, LIST_COLUMNS)
+        return
     with cli_session() as session:
         rows, _ = service.list_models(session, params=PageParams(limit=10_000, offset=0), name=name)
         emit([ModelRead.model_validate(r) for r in rows], as_json, LIST_COLUMNS)
@@ -151,6 +157,11 @@ def show_model(
     model: str = typer.Argument(..., help="Model id or name."), as_json: bool = JsonOption
 ) -> None:
     """Show one model."""
+    client = remote_client()
+    if client is not None:
+        with client:
+            emit(client.find_model(model), as_json, [])
+        return
     with cli_session() as session:
         emit(ModelRead.model_validate(service.find_model(session, ref=model)), as_json, [])
 
@@ -194,3 +205,37 @@ def _find_provider(session: Session, ref: str) -> int:
     if provider is None:
         raise NotFound(f"provider '{ref}' does not exist", field="provider")
     return provider.id
+
+
+@model_app.command("delete")
+@handle_errors
+def delete_model(
+    model: str = typer.Argument(..., help="Model id or name."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_login: str = AsOption,
+) -> None:
+    """Delete a model with its Q&As, training conversations and builds (its children stay, parentless)."""
+    with cli_session() as session:
+        target = service.find_model(session, ref=model)
+        actor = acting_user(session, as_login)
+        if not yes:
+            typer.confirm(
+                f"delete model '{target.name}' with its Q&As, conversations and builds?", abort=True
+            )
+        service.delete_model(session, model_id=target.id, actor_id=actor.id)
+    typer.echo(f"model '{target.name}' deleted")
+
+
+@model_app.command("hierarchy")
+@handle_errors
+def show_hierarchy(
+    model: str = typer.Argument(..., help="Model id or name."), as_json: bool = JsonOption
+) -> None:
+    """The model and its descendants (a parent learns what its children know)."""
+    with cli_session() as session:
+        nodes = service.model_hierarchy(session, model_id=service.find_model(session, ref=model).id)
+    if as_json:
+        print_json(nodes)
+        return
+    for node in nodes:
+        typer.echo(f"{'  ' * node.depth}{node.name} (#{node.id})")

@@ -20,9 +20,10 @@ from erpai.cli.output import (
     handle_errors,
     print_json,
 )
+from erpai.cli.remote import remote_client
 from erpai.compilations import service
 from erpai.compilations.models import CompilationStatus
-from erpai.compilations.schemas import CompilationRead
+from erpai.compilations.schemas import AssetRead, CompilationRead
 from erpai.config import get_settings
 from erpai.jobs.queue import InProcessBackend, enqueue, get_backend
 from erpai.jobs.recovery import COMPILE_JOB, recover_interrupted_work
@@ -116,13 +117,19 @@ def list_builds(
     """List a model's builds, newest first."""
     from erpai.common import PageParams
 
-    with cli_session() as session:
-        actor = acting_user(session, as_user)
-        target = find_model(session, ref=model)
-        items, _ = service.list_compilations(
-            session, params=PageParams(limit=500, offset=0), actor=actor, model_id=target.id
-        )
-        active = target.conversational_compilation_id
+    client = remote_client()
+    if client is not None:
+        with client:
+            remote = client.find_model(model)
+            items, active = client.list_builds(remote.id), remote.conversational_compilation_id
+    else:
+        with cli_session() as session:
+            actor = acting_user(session, as_user)
+            target = find_model(session, ref=model)
+            items, _ = service.list_compilations(
+                session, params=PageParams(limit=500, offset=0), actor=actor, model_id=target.id
+            )
+            active = target.conversational_compilation_id
     if as_json:
         print_json([{**i.model_dump(mode="json"), "active": i.id == active} for i in items])
         return
@@ -135,6 +142,11 @@ def list_builds(
 @handle_errors
 def show_build(compilation_id: int, as_user: str | None = AsOption, as_json: bool = JsonOption) -> None:
     """Show one build with its log (the log only for the model's trainers)."""
+    client = remote_client()
+    if client is not None:
+        with client:
+            emit(client.get_build(compilation_id), as_json, [])
+        return
     with cli_session() as session:
         actor = acting_user(session, as_user)
         emit(service.read_compilation(session, compilation_id=compilation_id, actor=actor), as_json, [])
@@ -166,17 +178,26 @@ def ask_command(
     as_user: str | None = AsOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Ask a model a question with its active build (needs the use right on it)."""
-    with cli_session() as session:
-        actor = acting_user(session, as_user)
-        target = find_model(session, ref=model)
-        result = ask(session, actor=actor, model_id=target.id, question=question, channel="cli")
+    """Ask a model a question with its active build (needs the use right on it; on the ERPAI_URL server
+    when it is set)."""
+    client = remote_client()
+    if client is not None:
+        with client:
+            remote = client.find_model(model)
+            target_name = remote.name
+            result = client.ask(remote.id, question)
+    else:
+        with cli_session() as session:
+            actor = acting_user(session, as_user)
+            target = find_model(session, ref=model)
+            target_name = target.name
+            result = ask(session, actor=actor, model_id=target.id, question=question, channel="cli")
     if as_json:
         print_json(result)
         return
     if result.compilation_id is None and not result.generated:
         typer.echo(
-            f"model '{target.name}' has no active build yet: compile it with 'erpai compile {target.name}'"
+            f"model '{target_name}' has no active build yet: compile it with 'erpai compile {target_name}'"
         )
         return
     typer.echo(result.answer if result.answered else "I don't know.")
@@ -205,3 +226,13 @@ def worker_command(
     from erpai.jobs.pg import run_worker  # procrastinate is imported only where used
 
     run_worker(settings.resolved_database_url, concurrency=concurrency)
+
+
+@build_app.command("assets")
+@handle_errors
+def build_assets(compilation_id: int, as_user: str | None = AsOption, as_json: bool = JsonOption) -> None:
+    """A build's assets: embedder, threshold, metrics, fine-tune file and job ids... (its trainers)."""
+    with cli_session() as session:
+        actor = acting_user(session, as_user)
+        assets = service.list_assets(session, compilation_id=compilation_id, actor=actor)
+        emit([AssetRead.model_validate(a) for a in assets], as_json, ["asset_key", "value"])

@@ -207,3 +207,67 @@ def _print_comments(rows: list[CommentRead], as_json: bool) -> None:
     for c in rows:
         reply = f" (reply to #{c.reply_to_comment_id})" if c.reply_to_comment_id else ""
         typer.echo(f"#{c.id} {c.author_name} · {c.creation_time_utc:%Y-%m-%d %H:%M}{reply}\n  {c.text}")
+
+
+MEMBER_COLUMNS = ["user_id", "login", "name", "role", "is_virtual", "model_id", "join_time_utc"]
+
+
+@group_app.command("show")
+@handle_errors
+def show_group(group: str = GroupArgument, as_login: str = AsOption, as_json: bool = JsonOption) -> None:
+    """Show a group you are a member of."""
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        target = service.find_group(session, ref=group, user=actor)
+        service.require_reader(session, group_id=target.id, user=actor)
+        emit(GroupRead.model_validate(target), as_json, [])
+
+
+@member_app.command("list")
+@handle_errors
+def list_members(group: str = GroupArgument, as_login: str = AsOption, as_json: bool = JsonOption) -> None:
+    """The members of a group, with their role (arbiters show their model)."""
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        target = service.find_group(session, ref=group, user=actor)
+        if not actor.is_admin:
+            service.require_reader(session, group_id=target.id, user=actor)
+        emit(service.list_members(session, group_id=target.id), as_json, MEMBER_COLUMNS)
+
+
+@member_app.command("role")
+@handle_errors
+def change_role(
+    group: str = GroupArgument,
+    login: str = typer.Argument(..., help="Login (or id) of the member."),
+    role: str = typer.Argument(..., help="member, admin or observer."),
+    as_login: str = AsOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Change a member's role (group admins and erpai admins)."""
+    if role not in ("member", "admin", "observer"):
+        raise InvalidInput(f"role must be member, admin or observer (got '{role}')", field="role")
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        target = service.find_group(session, ref=group, user=actor)
+        user = find_user(session, ref=login)
+        read = service.change_member_role(
+            session, group_id=target.id, user_id=user.id, role=_role(role), actor=actor
+        )
+        emit(read, as_json, [])
+
+
+@member_app.command("remove")
+@handle_errors
+def remove_member(
+    group: str = GroupArgument,
+    login: str = typer.Argument(..., help="Login (or id) of the member."),
+    as_login: str = AsOption,
+) -> None:
+    """Remove a member from a group (group admins and erpai admins)."""
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        target = service.find_group(session, ref=group, user=actor)
+        user = find_user(session, ref=login)
+        service.remove_member(session, group_id=target.id, user_id=user.id, actor=actor)
+    typer.echo(f"'{user.login}' removed from group '{target.name}'")

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import typer
 
+from erpai.cli.accounts import list_tokens, revoke_token, show_user
 from erpai.cli.acting import set_global_login
 from erpai.cli.ai_models import model_app
 from erpai.cli.builds import ask_command, build_app, compile_command, worker_command
 from erpai.cli.chat import chat_app
 from erpai.cli.demo import demo_command
 from erpai.cli.evaluate import eval_command
+from erpai.cli.exports import export_app, model_export_command, model_import_command
 from erpai.cli.grants import register_grant_commands
+from erpai.cli.inbox import audit_command, hits_command, notification_app
+from erpai.cli.mcp import mcp_command
 from erpai.cli.output import handle_errors
 from erpai.cli.providers import provider_app
 from erpai.cli.qas import qa_app
@@ -20,22 +24,33 @@ from erpai.cli.users import token_app, user_app
 
 app = typer.Typer(help="erpai: self-hosted AI models for your business.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(user_app, name="user")
-app.add_typer(provider_app, name="provider")
-app.add_typer(token_app, name="token")
-app.add_typer(qa_app, name="qa")
-app.add_typer(conversation_app, name="conversation")
-app.add_typer(model_app, name="model")
+TRAIN, USE, DATA, ADMIN, SERVE = "Models and training", "Use models", "Data", "Administration", "Servers"
+app.add_typer(model_app, name="model", rich_help_panel=TRAIN)
 register_grant_commands(model_app)
-app.add_typer(build_app, name="build")
-app.add_typer(chat_app, name="chat")
-app.add_typer(setting_app, name="setting")
-app.command("compile")(handle_errors(compile_command))
-app.command("ask")(handle_errors(ask_command))
-app.command("eval")(handle_errors(eval_command))
-app.command("worker")(worker_command)
-app.command("demo")(handle_errors(demo_command))
+app.add_typer(qa_app, name="qa", rich_help_panel=TRAIN)
+app.add_typer(conversation_app, name="conversation", rich_help_panel=TRAIN)
+app.command("compile", rich_help_panel=TRAIN)(handle_errors(compile_command))
+app.add_typer(build_app, name="build", rich_help_panel=TRAIN)
+app.command("eval", rich_help_panel=TRAIN)(handle_errors(eval_command))
+app.command("ask", rich_help_panel=USE)(handle_errors(ask_command))
+app.add_typer(chat_app, name="chat", rich_help_panel=USE)
+app.command("hits", rich_help_panel=USE)(hits_command)
+app.add_typer(notification_app, name="notification", rich_help_panel=USE)
+app.add_typer(export_app, name="export", rich_help_panel=DATA)
+model_app.command("export")(model_export_command)
+model_app.command("import")(model_import_command)
+app.add_typer(user_app, name="user", rich_help_panel=ADMIN)
+user_app.command("show")(show_user)
+app.add_typer(token_app, name="token", rich_help_panel=ADMIN)
+token_app.command("list")(list_tokens)
+token_app.command("revoke")(revoke_token)
+app.add_typer(provider_app, name="provider", rich_help_panel=ADMIN)
+app.add_typer(setting_app, name="setting", rich_help_panel=ADMIN)
+app.command("audit", rich_help_panel=ADMIN)(audit_command)
+app.add_typer(db_app, name="db", rich_help_panel=ADMIN)
+app.command("demo", rich_help_panel=ADMIN)(handle_errors(demo_command))
+app.command("worker", rich_help_panel=SERVE)(worker_command)
+app.command("mcp", rich_help_panel=SERVE)(mcp_command)
 
 
 @app.callback()
@@ -65,7 +80,7 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@app.command("serve")
+@app.command("serve", rich_help_panel=SERVE)
 def serve(
     host: str = typer.Option(None, help="Bind address (default ERPAI_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default ERPAI_PORT or 8000)."),

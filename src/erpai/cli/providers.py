@@ -127,9 +127,12 @@ def update_provider(
     base_model: str = typer.Option(None, help="New base model name."),
     organization: str = typer.Option(None, help="OpenAI organization id ('' removes it)."),
     embedding_model: str = typer.Option(None, help="Embedding model name on the server ('' removes it)."),
+    notes: str = typer.Option(None, "--notes"),
     as_json: bool = JsonOption,
 ) -> None:
     """Change a provider: only the options given are changed. Keys come from --api-key-env only."""
+    if api_key_env and clear_api_key:
+        raise fail("give --api-key-env or --clear-api-key, not both")
     config = {
         key: (value or None)
         for key, value in (
@@ -139,7 +142,12 @@ def update_provider(
         )
         if value is not None
     }
-    given: dict[str, Any] = {"name": name, "base_model_name": base_model, "config": config or None}
+    given: dict[str, Any] = {
+        "name": name,
+        "base_model_name": base_model,
+        "notes": notes,
+        "config": config or None,
+    }
     values = {key: value for key, value in given.items() if value is not None}
     if api_key_env or clear_api_key:
         values["api_key"] = None if clear_api_key else _key_from_env(api_key_env)

@@ -8,10 +8,11 @@ import typer
 from erpai.ai_models.service import find_model
 from erpai.cli.acting import AsOption, acting_user
 from erpai.cli.output import JsonOption, cli_session, emit, err_console, fail, handle_errors
+from erpai.cli.remote import remote_client
 from erpai.common import PageParams
 from erpai.qas import service
 from erpai.qas.io import ImportRejected, decode_text, infer_format
-from erpai.qas.schemas import QACreate, QAFilters, QARead
+from erpai.qas.schemas import QACreate, QAFilters, QARead, QAUpdate
 
 qa_app = typer.Typer(help="Q&As: the questions and desired answers a model learns.", no_args_is_help=True)
 
@@ -122,6 +123,12 @@ def list_qas(
     as_json: bool = JsonOption,
 ) -> None:
     """List a model's Q&As (its trainers)."""
+    client = remote_client()
+    if client is not None:
+        with client:
+            remote_rows = client.list_qas(client.find_model(model).id, search=search)
+        emit([r for r in remote_rows if qa_type is None or r.qa_type == qa_type.value], as_json, LIST_COLUMNS)
+        return
     with cli_session() as session:
         actor = acting_user(session, as_login)
         target = find_model(session, ref=model)
@@ -141,3 +148,53 @@ def delete_qa(qa_id: int = typer.Argument(..., help="Q&A id."), as_login: str = 
     with cli_session() as session:
         service.delete_qa(session, qa_id=qa_id, actor=acting_user(session, as_login))
     typer.echo(f"deleted Q&A {qa_id}")
+
+
+@qa_app.command("show")
+@handle_errors
+def show_qa(qa_id: int = typer.Argument(..., help="Q&A id."), as_json: bool = JsonOption) -> None:
+    """Show one Q&A."""
+    with cli_session() as session:
+        emit(QARead.model_validate(service.get_qa(session, qa_id=qa_id)), as_json, [])
+
+
+@qa_app.command("update")
+@handle_errors
+def update_qa(
+    qa_id: int = typer.Argument(..., help="Q&A id."),
+    question: str = typer.Option(None, "--question", "-q"),
+    answer: str = typer.Option(None, "--answer", "-a", help='The desired answer; "" marks it out of scope.'),
+    section: str = typer.Option(None, "--section"),
+    qa_type: QATypeChoice = typer.Option(None, "--type"),
+    active: bool = typer.Option(None, "--active/--inactive", help="Reactivate / deactivate it."),
+    notes: str = typer.Option(None, "--notes"),
+    as_login: str = AsOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Change a Q&A (its adder or an admin): only the options given change."""
+    given = {
+        "question": question,
+        "answer": answer,
+        "section": section,
+        "qa_type": qa_type and qa_type.value,
+        "is_active": active,
+        "notes": notes,
+    }
+    data = QAUpdate.model_validate({k: v for k, v in given.items() if v is not None})
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        emit(
+            QARead.model_validate(service.update_qa(session, qa_id=qa_id, data=data, actor=actor)),
+            as_json,
+            [],
+        )
+
+
+@qa_app.command("deactivate")
+@handle_errors
+def deactivate_qa(qa_id: int = typer.Argument(..., help="Q&A id."), as_login: str = AsOption) -> None:
+    """Deactivate a Q&A: the next compile leaves it out (its deactivation time is stamped)."""
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        service.update_qa(session, qa_id=qa_id, data=QAUpdate(is_active=False), actor=actor)
+    typer.echo(f"Q&A {qa_id} deactivated")

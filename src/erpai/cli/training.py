@@ -13,7 +13,14 @@ from erpai.common import PageParams
 from erpai.errors import InvalidInput
 from erpai.qas.io import ImportRejected, decode_text
 from erpai.training import service
-from erpai.training.schemas import ConversationRead, ConversationSummary, MessageIn, MessageRead
+from erpai.training.schemas import (
+    ConversationRead,
+    ConversationSummary,
+    ConversationUpdate,
+    MessageIn,
+    MessageRead,
+    MessageUpdate,
+)
 
 conversation_app = typer.Typer(
     help="Training conversations: example dialogues a model learns.", no_args_is_help=True
@@ -130,3 +137,96 @@ def show_conversation(
 
 def _speaker(message: MessageRead) -> str:
     return f"{message.role}[{message.name}]" if message.name else message.role
+
+
+@conversation_app.command("update")
+@handle_errors
+def update_conversation(
+    conversation_id: int = typer.Argument(..., help="Conversation id."),
+    notes: str = typer.Option(None, "--notes", help='New notes ("" clears them).'),
+    model: str = typer.Option(None, "--model", help="Move it to this model (id or name)."),
+    as_login: str = AsOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Change a conversation's notes or move it to another model (its creator or an admin)."""
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        values: dict[str, object] = {}
+        if notes is not None:
+            values["notes"] = notes or None
+        if model is not None:
+            values["model_id"] = find_model(session, ref=model).id
+        updated = service.update_conversation(
+            session,
+            conversation_id=conversation_id,
+            data=ConversationUpdate.model_validate(values),
+            actor=actor,
+        )
+        emit(ConversationRead.model_validate(updated), as_json, [])
+
+
+@conversation_app.command("delete")
+@handle_errors
+def delete_conversation(
+    conversation_id: int = typer.Argument(..., help="Conversation id."), as_login: str = AsOption
+) -> None:
+    """Delete a training conversation (its creator or an admin)."""
+    with cli_session() as session:
+        service.delete_conversation(
+            session, conversation_id=conversation_id, actor=acting_user(session, as_login)
+        )
+    typer.echo(f"conversation {conversation_id} deleted")
+
+
+message_app = typer.Typer(help="Messages of a training conversation.", no_args_is_help=True)
+conversation_app.add_typer(message_app, name="message")
+
+
+@message_app.command("add")
+@handle_errors
+def add_message(
+    conversation_id: int = typer.Argument(..., help="Conversation id."),
+    message: str = typer.Argument(..., help="'role[Name]:text', e.g. 'assistant:Yes, we do.'"),
+    as_login: str = AsOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Append a message (it gets the next MessageNo)."""
+    data = parse_message(message, 1)
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        row = service.add_message(session, conversation_id=conversation_id, data=data, actor=actor)
+        emit(MessageRead.model_validate(row), as_json, [])
+
+
+@message_app.command("update")
+@handle_errors
+def update_message(
+    conversation_id: int = typer.Argument(..., help="Conversation id."),
+    message_id: int = typer.Argument(..., help="Message id."),
+    message: str = typer.Argument(..., help="The new 'role[Name]:text'."),
+    as_login: str = AsOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Replace a message's role, name and text."""
+    parsed = parse_message(message, 1)
+    data = MessageUpdate(role=parsed.role, name=parsed.name, content=parsed.content)
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        row = service.update_message(
+            session, conversation_id=conversation_id, message_id=message_id, data=data, actor=actor
+        )
+        emit(MessageRead.model_validate(row), as_json, [])
+
+
+@message_app.command("delete")
+@handle_errors
+def delete_message(
+    conversation_id: int = typer.Argument(..., help="Conversation id."),
+    message_id: int = typer.Argument(..., help="Message id."),
+    as_login: str = AsOption,
+) -> None:
+    """Delete a message."""
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        service.delete_message(session, conversation_id=conversation_id, message_id=message_id, actor=actor)
+    typer.echo(f"message {message_id} deleted")

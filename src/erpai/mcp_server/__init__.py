@@ -1,0 +1,1 @@
+"""An MCP server (official ``mcp`` SDK): erpai models as tools and resources for AI clients."""

@@ -1,0 +1,69 @@
+"""The MCP server over streamable HTTP at ``/mcp``, behind erpai's bearer-token authentication."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
+
+from erpai.db import session_factory
+from erpai.errors import DomainError
+from erpai.mcp_server.server import bearer_token, build_server
+from erpai.users.service import authenticate
+
+
+def _check_token(token: str) -> None:
+    with session_factory()() as session:
+        authenticate(session, token=token)
+
+
+class McpEndpoint:
+    """ASGI endpoint: refuses a request without a valid erpai token (401), else hands it to the MCP
+    session manager. Stateless JSON responses: any API process can answer any request."""
+
+    def __init__(self) -> None:
+        self.server: MCPServer = build_server()
+        # No DNS-rebinding host check: every request must carry a bearer token, which a rebinding page
+        # cannot send, and erpai is often served under its own host name.
+        self.server.streamable_http_app(
+            stateless_http=True,
+            json_response=True,
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        token = bearer_token(headers)
+        message = "missing bearer token: send 'Authorization: Bearer <erpai token>'"
+        if token is not None:
+            try:
+                await run_in_threadpool(_check_token, token)
+                message = ""
+            except DomainError as exc:
+                message = exc.message
+        if message:
+            await _unauthorized(send, message)
+            return
+        await self.server.session_manager.handle_request(scope, receive, send)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Runs the session manager; the app's lifespan enters this."""
+        async with self.server.session_manager.run():
+            yield
+
+
+async def _unauthorized(send: Send, message: str) -> None:
+    body = json.dumps({"detail": message, "field": None}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"www-authenticate", b'Bearer realm="erpai"'),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 401, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,97 @@
+"""What the MCP tools and resources do, as plain service calls made with the caller's own User."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from erpai.answering.grounding import retrieve
+from erpai.answering.service import answer_question, load_active_build
+from erpai.compilations.finetune import DEFAULT_REFUSAL
+from erpai.compilations.models import Compilation
+from erpai.errors import InvalidInput, NotFound
+from erpai.model_access.service import require_trainer, resolve_model, usable_models
+from erpai.qas import service as qas
+from erpai.qas.schemas import QACreate, QAFilters, QARead
+from erpai.users.models import User
+
+CHANNEL = "mcp"
+MAX_MATCHES = 20
+
+
+def list_models(session: Session, *, user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": slug,
+            "name": model.name,
+            "model_id": model.id,
+            "is_default": model.is_default,
+            "compiled": model.conversational_compilation_id is not None,
+            "parent_model_id": model.parent_model_id,
+        }
+        for slug, model in usable_models(session, user=user)
+    ]
+
+
+def ask_model(session: Session, *, user: User, model: str, question: str) -> dict[str, Any]:
+    """Answers like ``POST /api/v1/models/{id}/ask`` (curated first, grounded generation, fallback)."""
+    slug, target = resolve_model(session, user=user, ref=model)
+    fallback = target.fallback_answer or DEFAULT_REFUSAL
+    result = answer_question(session, model_id=target.id, question=question, channel=CHANNEL, user_id=user.id)
+    text = result.answer if result.answered and result.answer else fallback
+    return {"model": slug, "answer": text, **result.model_dump(mode="json", exclude={"answer"})}
+
+
+def search_knowledge(
+    session: Session, *, user: User, model: str, query: str, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The best matches of the model's active build: Q&A / training-conversation ids with their text."""
+    _, target = resolve_model(session, user=user, ref=model)
+    if not query.strip():
+        raise InvalidInput("query must not be empty", field="query")
+    build = load_active_build(session, model=target)
+    if build is None:
+        raise NotFound(f"model '{target.name}' has no active build: compile it first", field="model")
+    _, matches = retrieve(build[1], query.strip(), top_k=max(1, min(limit, MAX_MATCHES)))
+    return [{"compilation_id": build[0], **m.model_dump(mode="json")} for m in matches]
+
+
+def add_qa(
+    session: Session, *, user: User, model: str, question: str, answer: str, validation: bool = False
+) -> dict[str, Any]:
+    """Adds a Q&A as the caller; needs the train right on the model."""
+    _, target = resolve_model(session, user=user, ref=model)
+    require_trainer(session, user=user, model=target)
+    data = QACreate(
+        model_id=target.id,
+        question=question,
+        answer=answer,
+        qa_type="validation" if validation else "training",
+    )
+    created = qas.create_qa(session, data=data, actor=user)
+    return QARead.model_validate(created).model_dump(mode="json")
+
+
+def model_qas(session: Session, *, user: User, model: str) -> str:
+    """The model's Q&As as JSONL (the import format); trainers only."""
+    _, target = resolve_model(session, user=user, ref=model)
+    require_trainer(session, user=user, model=target)
+    return "".join(qas.export_qas(session, model_id=target.id, fmt="jsonl", filters=QAFilters(), actor=user))
+
+
+def build_log(session: Session, *, user: User, model: str) -> str:
+    """The active build's log (else the newest build's); trainers only."""
+    _, target = resolve_model(session, user=user, ref=model)
+    require_trainer(session, user=user, model=target)
+    compilation_id = target.conversational_compilation_id
+    row = session.get(Compilation, compilation_id) if compilation_id is not None else None
+    if row is None:
+        newest = select(Compilation).where(Compilation.model_id == target.id).order_by(Compilation.id.desc())
+        row = session.scalars(newest.limit(1)).first()
+    if row is None:
+        raise NotFound(f"model '{target.name}' has no build yet", field="model")
+    header = {"compilation_id": row.id, "kind": row.kind, "successful": row.is_successful}
+    return f"# {json.dumps(header)}\n{row.build_log or ''}"
