@@ -17,6 +17,7 @@ from starlette.routing import Route
 from erpai import __version__
 from erpai.ai_models.router import router as models_router
 from erpai.answering.router import router as ask_router
+from erpai.assistant.panel_router import router as assistant_panel_router
 from erpai.assistant.router import router as assistant_router
 from erpai.audit.router import router as audit_router
 from erpai.chat.router import router as chat_router
@@ -93,6 +94,7 @@ def api_router() -> APIRouter:
     router.include_router(models_router)
     router.include_router(permissions_router)
     router.include_router(assistant_router)
+    router.include_router(assistant_panel_router)
     router.include_router(notifications_router)
     router.include_router(audit_router)
     router.include_router(compilations_router)

@@ -40,6 +40,12 @@ class MissingCapability(DomainError):
     status_code = 422
 
 
+class PayloadTooLarge(DomainError):
+    """The request body is larger than erpai accepts for it."""
+
+    status_code = 413
+
+
 class TooManyRequests(DomainError):
     """Answered 429 with a ``Retry-After`` header (whole seconds)."""
 

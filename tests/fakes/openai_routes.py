@@ -117,6 +117,10 @@ class OpenAIHandler(BaseHTTPRequestHandler):
         self._json({"object": "list", "data": data})
 
     def _chat(self, body: dict[str, Any]) -> None:
+        calls = self.fake.take_tool_round(body)
+        if calls is not None:
+            self._tool_calls(body["model"], calls)
+            return
         reply = self.fake.reply_for(body.get("messages", []))
         if body.get("stream"):
             self._stream(body["model"], reply)
@@ -131,6 +135,23 @@ class OpenAIHandler(BaseHTTPRequestHandler):
                     {"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}
                 ],
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+            }
+        )
+
+    def _tool_calls(self, model: str, calls: list[tuple[str, dict[str, Any]]]) -> None:
+        tool_calls = [
+            {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+            for i, (name, args) in enumerate(calls)
+        ]
+        message = {"role": "assistant", "content": None, "tool_calls": tool_calls}
+        self._json(
+            {
+                "id": "chatcmpl-fake-tools",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+                "usage": {"prompt_tokens": 20, "completion_tokens": 3, "total_tokens": 23},
             }
         )
 

@@ -4,6 +4,7 @@
         client = openai.OpenAI(base_url=fake.url, api_key="sk-test", max_retries=0)
         fake.fail("POST /v1/chat/completions", status=429, retry_after="1", times=2)
         fake.chat_reply = "scripted answer"         # or a callable(messages) -> str; default: an echo
+        fake.tool_rounds = [[("search_knowledge", {"query": "x"})]]  # tool calls to make when tools are sent
         fake.requests                               # what it received, in order
 
 It records every request, can fail each route in each way (status + error code, ``Retry-After``, a hang),
@@ -94,6 +95,9 @@ class FakeOpenAI:
         self.api_key = api_key  # when set, any other bearer gets 401 (whose message echoes what was sent)
         self.requests: list[Recorded] = []
         self.chat_reply: ChatReply = None
+        # Rounds of tool calls to make, in order, when a chat request offers tools: each round is a list of
+        # (function name, arguments); once they are used up (or no tools are offered) the reply is text.
+        self.tool_rounds: list[list[tuple[str, dict[str, Any]]]] = []
         self.embedding_dim = 8
         self.models = ["gpt-4o-mini", "text-embedding-3-small"]
         self.job_outcome = "succeeded"
@@ -156,6 +160,13 @@ class FakeOpenAI:
                         queue.pop(0)
                     return failure
         return None
+
+    def take_tool_round(self, body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
+        offered = {t["function"]["name"] for t in body.get("tools") or []}
+        with self._lock:
+            if not offered or not self.tool_rounds:
+                return None
+            return self.tool_rounds.pop(0)
 
     def reply_for(self, messages: list[dict[str, Any]]) -> str:
         if callable(self.chat_reply):

@@ -82,24 +82,24 @@ class _Plan:
         return self.client is not None
 
 
-def _chat_client(session: Session, model: AIModel) -> ProviderClient | None:
+def chat_client(session: Session, model: AIModel) -> ProviderClient | None:
     row = session.get(Provider, model.provider_id) if model.provider_id is not None else None
     if row is None:
         return None
     client = get_provider(row)
     if client.has("chat"):
         return client
-    _close(client)
+    close_client(client)
     return None
 
 
-def _close(client: ProviderClient | None) -> None:
+def close_client(client: ProviderClient | None) -> None:
     close = getattr(client, "close", None)
     if callable(close):
         close()
 
 
-def _chat_model(session: Session, compilation_id: int | None, client: ProviderClient) -> str:
+def chat_model_for(session: Session, compilation_id: int | None, client: ProviderClient) -> str:
     """A fine-tune build answers with its fine-tuned model; anything else with the provider's base model."""
     if compilation_id is not None:
         row = session.get(Compilation, compilation_id)
@@ -121,13 +121,13 @@ def _plan(session: Session, *, model_id: int, question: str, context: Sequence[C
     plan = _Plan(model_id=model.id, question=text, result=result)
     if result.answered and model.prefer_curated_answer:
         return plan  # the company's own wording, and no provider cost
-    client = _chat_client(session, model)
+    client = chat_client(session, model)
     if client is None:
         return plan
     chain = build[1].system_messages if build else system_message_chain(session, model=model)
     plan.client = client
     plan.messages = chat_messages(system_messages=chain, matches=matches, context=context, question=text)
-    result.chat_model = _chat_model(session, result.compilation_id, client)
+    result.chat_model = chat_model_for(session, result.compilation_id, client)
     result.generated, result.sources = True, matches
     return plan
 
@@ -179,7 +179,7 @@ def answer_question(
         try:
             answer = plan.client.chat(plan.messages, model=plan.result.chat_model)
         finally:
-            _close(plan.client)
+            close_client(plan.client)
     return _finish(session, plan, answer, channel=channel, user_id=user_id)
 
 
@@ -236,9 +236,18 @@ def stream_answer(
         try:
             deltas = plan.client.chat_stream(plan.messages, model=plan.result.chat_model)
         except BaseException:
-            _close(plan.client)
+            close_client(plan.client)
             raise
     return _events(session, plan, deltas, channel=channel, user_id=user_id)
+
+
+def error_event(exc: Exception, *, model_id: int) -> Event:
+    """The ``error`` event of a stream that failed midway (a domain error's message, else a generic one)."""
+    if isinstance(exc, DomainError):
+        code = exc.code if isinstance(exc, ProviderError) else None
+        return "error", {"detail": exc.message, "field": exc.field, "code": code}
+    log.exception("answer stream of model %s failed", model_id, exc_info=exc)
+    return "error", {"detail": "the answer could not be completed; try again", "field": None, "code": None}
 
 
 def _events(
@@ -260,17 +269,11 @@ def _events(
             parts.append(piece)
             yield "delta", {"text": piece}
         final = _finish(session, plan, "".join(parts), channel=channel, user_id=user_id)
-    except DomainError as exc:
+    except Exception as exc:
         session.rollback()
-        code = exc.code if isinstance(exc, ProviderError) else None
-        yield "error", {"detail": exc.message, "field": exc.field, "code": code}
-        return
-    except Exception:
-        session.rollback()
-        log.exception("answer stream of model %s failed", plan.model_id)
-        yield "error", {"detail": "the answer could not be completed; try again", "field": None, "code": None}
+        yield error_event(exc, model_id=plan.model_id)
         return
     finally:
-        _close(plan.client)
+        close_client(plan.client)
         session.close()  # the stream outlives the request's session scope, so it closes the session itself
     yield "done", final.model_dump(mode="json")

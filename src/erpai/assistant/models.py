@@ -46,4 +46,21 @@ class AssistantMessage(Base):
     role: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
     sources_json: Mapped[str | None] = mapped_column(Text)
+    # Only when the owner switched debug / diagnostics on: the exact prompt and raw response; tokens, latency.
+    debug_json: Mapped[str | None] = mapped_column(Text)
+    diagnostics_json: Mapped[str | None] = mapped_column(Text)
     creation_time_utc: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssistantPreference(Base):
+    """A user's own assistant settings: additional instructions per form kind (None: the system setting),
+    and the debug and diagnostics switches (off by default)."""
+
+    __tablename__ = "assistant_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    record_instructions: Mapped[str | None] = mapped_column(Text)
+    navigator_instructions: Mapped[str | None] = mapped_column(Text)
+    debug: Mapped[bool] = mapped_column(default=False)
+    diagnostics: Mapped[bool] = mapped_column(default=False)
+    update_time_utc: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

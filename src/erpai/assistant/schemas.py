@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from erpai.answering.schemas import Source
 from erpai.assistant.models import AssistantMessage
 from erpai.common import ORMModel
 
@@ -58,6 +59,8 @@ class MessageRead(BaseModel):
     role: str
     content: str
     sources: Any = Field(default=None, description="What the answer was grounded on (assistant messages).")
+    debug: Any = Field(default=None, description="With debug on: the exact prompt and the raw response.")
+    diagnostics: Any = Field(default=None, description="With diagnostics on: tokens, latency, build.")
     creation_time_utc: datetime
 
     @classmethod
@@ -68,5 +71,69 @@ class MessageRead(BaseModel):
             role=row.role,
             content=row.content,
             sources=json.loads(row.sources_json) if row.sources_json else None,
+            debug=json.loads(row.debug_json) if row.debug_json else None,
+            diagnostics=json.loads(row.diagnostics_json) if row.diagnostics_json else None,
             creation_time_utc=row.creation_time_utc,
         )
+
+
+class AssistantAsk(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str = Field(min_length=1, max_length=8000, description="The user's message.")
+    stream: bool = Field(default=False, description="Answer as server-sent events.")
+
+
+class ToolCallRead(BaseModel):
+    name: str
+    arguments: str
+    result: str
+
+
+class AssistantReply(BaseModel):
+    conversation_id: int
+    title: str
+    user_message: MessageRead
+    message: MessageRead
+    answered: bool = Field(description="False when the assistant could not answer (fallback text).")
+    generated: bool = Field(description="True when a chat provider wrote the reply.")
+    chat_model: str | None = None
+    compilation_id: int | None = None
+    sources: list[Source] = Field(default_factory=list)
+    tool_calls: list[ToolCallRead] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="What the reply could not do, and why.")
+    debug: Any = None
+    diagnostics: Any = None
+
+
+class PageDataRead(BaseModel):
+    conversation_id: int
+    title: str
+    form_kind: str
+    objects: int | None = Field(description="How many objects a navigator page holds (None for a record).")
+    left_out: int = Field(description="Objects that do not fit the page-data token budget.")
+    message: MessageRead
+
+
+class InstructionsRead(BaseModel):
+    form_kind: str
+    instructions: str
+    is_default: bool = Field(description="True when the system setting applies (you set none).")
+
+
+class InstructionsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    instructions: str | None = Field(default=None, description="Empty or null: back to the default.")
+
+
+class PreferencesRead(ORMModel):
+    debug: bool
+    diagnostics: bool
+
+
+class PreferencesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    debug: bool | None = None
+    diagnostics: bool | None = None

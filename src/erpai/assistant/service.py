@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import get_args
 
@@ -12,10 +13,18 @@ from sqlalchemy.orm import Session
 from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import find_default_model
 from erpai.assistant.models import AssistantConversation, AssistantMessage
-from erpai.assistant.schemas import ConversationCreate, ConversationUpdate, MessageRole
+from erpai.assistant.page_data import parse_page_data, render_page_data
+from erpai.assistant.schemas import (
+    ConversationCreate,
+    ConversationUpdate,
+    MessageRead,
+    MessageRole,
+    PageDataRead,
+)
 from erpai.common import PageParams, fetch_page
 from erpai.errors import Conflict, InvalidInput, NotFound
 from erpai.permissions.service import require_use_model
+from erpai.settings.service import get_int_setting
 from erpai.users.models import User
 
 PLACEHOLDER_TITLE = "New conversation"
@@ -177,3 +186,31 @@ def _commit(session: Session) -> None:
         raise Conflict(
             "another conversation was started at the same moment; reload and retry", field="model_id"
         ) from exc
+
+
+def upload_page_data(session: Session, *, conversation_id: int, user_id: int, raw: bytes) -> PageDataRead:
+    """Stores the page the user looks at with the conversation and confirms it with an assistant message."""
+    conversation = get_conversation(session, conversation_id=conversation_id, user_id=user_id)
+    page = parse_page_data(raw, max_bytes=get_int_setting(session, key="ai.assistant.page_data_max_bytes"))
+    budget = get_int_setting(session, key="ai.assistant.page_data_token_budget")
+    _, left_out = render_page_data(page, token_budget=budget)
+    objects = page.document.get("objects")
+    confirmation = f"Context data uploaded for: {page.title}"
+    if left_out and isinstance(objects, list):
+        confirmation += (
+            f" ({left_out} of {len(objects)} objects do not fit my page-data budget and are left out; "
+            f"I see the first {len(objects) - left_out})"
+        )
+    conversation.page_context_json = json.dumps(page.document, ensure_ascii=False)
+    message = add_message(
+        session, conversation_id=conversation.id, user_id=user_id, role="assistant", content=confirmation
+    )
+    session.commit()
+    return PageDataRead(
+        conversation_id=conversation.id,
+        title=page.title,
+        form_kind=page.form_kind,
+        objects=len(objects) if isinstance(objects, list) else None,
+        left_out=left_out,
+        message=MessageRead.from_row(message),
+    )

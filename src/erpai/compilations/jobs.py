@@ -34,6 +34,8 @@ from erpai.jobs.queue import task
 from erpai.jobs.workers import worker_identity
 from erpai.learning.embedders import DEFAULT_EMBEDDER
 from erpai.providers.models import Provider
+from erpai.settings.registry import ASSISTANT_INSTRUCTION_SETTINGS
+from erpai.settings.service import get_setting
 
 log = logging.getLogger("erpai.compile")
 
@@ -133,6 +135,8 @@ def _compile(session: Session, compilation_id: int, progress: Progress | None) -
         checkpoint=session.commit,
     )
     _store(session, compilation, result)
+    if compilation.kind == BuildKind.ASSISTANT.value:
+        _store_assistant_snapshot(session, compilation, result)
     if tune is not None:
         retrieval_log = format_build_log(compilation, model, result, finetune.ACTIVATION_PENDING)
         finetune.run(session, compilation=compilation, plan=tune, retrieval_log=retrieval_log)
@@ -149,6 +153,19 @@ def _compile(session: Session, compilation_id: int, progress: Progress | None) -
     compilation.completion_time_utc = utcnow()
     _notify_completion(compilation)
     session.commit()
+
+
+def _store_assistant_snapshot(session: Session, compilation: Compilation, result: BuildResult) -> None:
+    """An assistant build also keeps its system message chain and the instructions in force at its start."""
+    settings = ASSISTANT_INSTRUCTION_SETTINGS.items()
+    instructions = {form: get_setting(session, key=key) for form, key in settings}
+    assets = {
+        "system_message_chain": json.dumps(result.artifact.system_messages),
+        "instructions": json.dumps(instructions),
+    }
+    for key, value in assets.items():
+        session.add(CompilationAsset(compilation_id=compilation.id, asset_key=key, value=value))
+    session.flush()
 
 
 def _store(session: Session, compilation: Compilation, result: BuildResult) -> None:

@@ -19,6 +19,8 @@ class CompilationStatus(StrEnum):
 class BuildKind(StrEnum):
     RETRIEVAL = "retrieval"
     FINE_TUNE = "fine_tune"
+    # An assistant model's build: its system message chain, the instructions and a retrieval index.
+    ASSISTANT = "assistant"
 
 
 class Compilation(AggregateRoot, Base):

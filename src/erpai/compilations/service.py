@@ -77,6 +77,7 @@ def start_compilation(
     model = get_model(session, model_id=model_id)
     if kind not in {k.value for k in BuildKind}:
         raise InvalidInput(f"unknown build kind '{kind}': use retrieval or fine_tune", field="kind")
+    kind = _build_kind(model, kind)
     if model.provider_id is None:
         raise InvalidInput(
             f"model '{model.name}' has no provider, so it cannot be compiled (it can serve as a child of "
@@ -101,6 +102,23 @@ def start_compilation(
     record_change(session, user_id=user_id, entity="compilation", entity_id=compilation.id, action="create")
     session.commit()
     return compilation
+
+
+def _build_kind(model: AIModel, kind: str) -> str:
+    """An assistant model cannot be fine-tuned; its retrieval compile makes an assistant build."""
+    if not model.build_assistant:
+        if kind == BuildKind.ASSISTANT.value:
+            raise InvalidInput(
+                f"model '{model.name}' is not an assistant model: use retrieval or fine_tune", field="kind"
+            )
+        return kind
+    if kind == BuildKind.FINE_TUNE.value:
+        raise InvalidInput(
+            f"model '{model.name}' is an AI assistant model (build_assistant = true): AI assistant models "
+            "cannot be fine-tuned; fine-tuning is supported only for arbiter models (build_assistant false)",
+            field="kind",
+        )
+    return BuildKind.ASSISTANT.value
 
 
 def _ensure_not_running(session: Session, model: AIModel) -> None:

@@ -5,7 +5,7 @@ Features ask ``client.has("chat")`` or call :func:`require_capability`; they nev
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -13,7 +13,7 @@ import numpy as np
 
 from erpai.errors import DomainError, MissingCapability
 
-Capability = Literal["chat", "embeddings", "fine_tune"]
+Capability = Literal["chat", "embeddings", "fine_tune", "tools"]
 CAPABILITIES: tuple[Capability, ...] = get_args(Capability)
 ChatMessage = dict[str, Any]
 
@@ -41,6 +41,39 @@ class ProviderError(DomainError):
         self.code: ErrorCode = code
         self.upstream_status = upstream_status
         self.status_code = _STATUS_BY_CODE.get(code, 502)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A function the model may call: its name, what it does, and its JSON-schema parameters."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call the model made, and what the tool answered."""
+
+    id: str
+    name: str
+    arguments: str
+    result: str
+
+
+@dataclass
+class ChatOutcome:
+    """A finished chat (after any tool calls): the text, the calls made, token usage and raw responses."""
+
+    text: str
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=dict)
+    raw: list[dict[str, Any]] = field(default_factory=list)
+
+
+# Runs one tool: (name, JSON arguments text) -> the result text given back to the model.
+ToolRunner = Callable[[str, str], str]
 
 
 @dataclass(frozen=True)
@@ -103,6 +136,20 @@ class ProviderClient:
         max_tokens: int | None = None,
     ) -> Iterator[str]:
         raise self._missing("chat")
+
+    def chat_with_tools(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        tools: Sequence[ToolSpec],
+        run_tool: ToolRunner,
+        model: str | None = None,
+        max_rounds: int = 4,
+        temperature: float = 0.2,
+    ) -> ChatOutcome:
+        """A chat in which the model may call ``tools`` (needs ``tools`` when any are given): each call is
+        run with ``run_tool`` and its result sent back, for at most ``max_rounds`` rounds of calls."""
+        raise self._missing("tools" if tools else "chat")
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         raise self._missing("embeddings")

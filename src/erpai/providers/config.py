@@ -75,6 +75,9 @@ class OpenAIConfig(BaseModel):
     supports_chat: bool = True
     supports_embeddings: bool = True
     supports_fine_tune: bool = True
+    supports_tools: bool = Field(
+        default=True, description="The chat endpoint accepts tools (function calls)."
+    )
     training_price_per_million_tokens: float = Field(default=3.0, ge=0, description="For cost estimates.")
     fine_tune_preferences: bool = Field(
         default=False,

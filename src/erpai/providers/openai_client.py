@@ -14,11 +14,15 @@ import openai
 from erpai.providers.base import (
     Capability,
     ChatMessage,
+    ChatOutcome,
     ErrorCode,
     FineTuneJob,
     ProbeReport,
     ProviderClient,
     ProviderError,
+    ToolCall,
+    ToolRunner,
+    ToolSpec,
     require_capability,
 )
 from erpai.providers.config import OpenAIConfig
@@ -37,6 +41,8 @@ def openai_capabilities(config: OpenAIConfig) -> frozenset[Capability]:
         found.add("embeddings")
     if config.supports_fine_tune:
         found.add("fine_tune")
+    if config.supports_chat and config.supports_tools:
+        found.add("tools")
     return frozenset(found)
 
 
@@ -128,6 +134,47 @@ class OpenAIProvider(ProviderClient):
             if not response.choices:
                 return ""
             return response.choices[0].message.content or ""
+
+        return self._retrier.run("chat", call)
+
+    def chat_with_tools(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        tools: Sequence[ToolSpec],
+        run_tool: ToolRunner,
+        model: str | None = None,
+        max_rounds: int = 4,
+        temperature: float = 0.2,
+    ) -> ChatOutcome:
+        """Sends the tools with the chat; runs each call the model makes and sends the results back, until
+        it answers in text (or ``max_rounds`` rounds of calls were made: the last request has no tools)."""
+        require_capability(self, "tools" if tools else "chat")
+        conversation = [dict(m) for m in messages]
+        outcome = ChatOutcome(text="")
+        for round_number in range(max_rounds + 1):
+            args = self._chat_args(conversation, model, temperature, None)
+            if tools and round_number < max_rounds:
+                args["tools"] = [_tool_payload(tool) for tool in tools]
+            response = self._complete(args)
+            outcome.raw.append(response.model_dump(mode="json", exclude_none=True))
+            _add_usage(outcome.usage, response.usage)
+            message = response.choices[0].message if response.choices else None
+            calls = [c for c in (message.tool_calls or []) if c.type == "function"] if message else []
+            if message is None or not calls:
+                outcome.text = (message.content if message is not None else None) or ""
+                return outcome
+            conversation.append(message.model_dump(mode="json", exclude_none=True))
+            for call in calls:
+                name, arguments = call.function.name, call.function.arguments or "{}"
+                result = run_tool(name, arguments)
+                outcome.tool_calls.append(ToolCall(id=call.id, name=name, arguments=arguments, result=result))
+                conversation.append({"role": "tool", "tool_call_id": call.id, "content": result})
+        return outcome
+
+    def _complete(self, args: dict[str, Any]) -> Any:
+        def call(timeout: float) -> Any:
+            return self._sdk.chat.completions.create(**args, timeout=timeout)
 
         return self._retrier.run("chat", call)
 
@@ -255,6 +302,20 @@ class OpenAIProvider(ProviderClient):
         from erpai.providers.probe import probe_openai
 
         return probe_openai(self, self._sdk, self._retrier)
+
+
+def _tool_payload(tool: ToolSpec) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {"name": tool.name, "description": tool.description, "parameters": tool.parameters},
+    }
+
+
+def _add_usage(total: dict[str, int], usage: Any) -> None:
+    if usage is None:
+        return
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        total[key] = total.get(key, 0) + int(getattr(usage, key, 0) or 0)
 
 
 def _event_line(event: Any) -> str:

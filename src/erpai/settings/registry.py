@@ -56,5 +56,61 @@ KNOWN_SETTINGS: dict[str, SettingSpec] = {
             maximum=1000,
             description="How many earlier comments of a chat group an arbiter sees when it answers.",
         ),
+        SettingSpec(
+            key="ai.assistant.additional_instructions",
+            type="str",
+            default="",
+            max_length=8000,
+            description="Additional instructions the assistant follows on record pages, unless a user sets "
+            "their own.",
+        ),
+        SettingSpec(
+            key="ai.assistant.additional_navigator_instructions",
+            type="str",
+            default="",
+            max_length=8000,
+            description="Additional instructions the assistant follows on navigator (list) pages, unless a "
+            "user sets their own.",
+        ),
+        SettingSpec(
+            key="ai.assistant.history_token_budget",
+            type="int",
+            default=3000,
+            minimum=50,
+            maximum=200_000,
+            description="Tokens of earlier conversation turns an assistant reply may include; older turns "
+            "are dropped with a note in the prompt.",
+        ),
+        SettingSpec(
+            key="ai.assistant.page_data_token_budget",
+            type="int",
+            default=4000,
+            minimum=50,
+            maximum=200_000,
+            description="Tokens of page data given to the assistant; a longer list of objects is truncated "
+            "with a note saying how many were left out.",
+        ),
+        SettingSpec(
+            key="ai.assistant.page_data_max_bytes",
+            type="int",
+            default=1_000_000,
+            minimum=1000,
+            maximum=50_000_000,
+            description="The largest page-data document accepted (larger: 413).",
+        ),
+        SettingSpec(
+            key="ai.assistant.max_tool_rounds",
+            type="int",
+            default=4,
+            minimum=1,
+            maximum=20,
+            description="How many rounds of tool calls one assistant reply may make.",
+        ),
     )
+}
+
+# Additional instructions of the assistant, by form kind (record page, navigator page).
+ASSISTANT_INSTRUCTION_SETTINGS: dict[str, str] = {
+    "record": "ai.assistant.additional_instructions",
+    "navigator": "ai.assistant.additional_navigator_instructions",
 }

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 04:13:15.784474
+Create Date: 2026-12-02 04:32:07.307649
 """
 
 from collections.abc import Sequence
@@ -167,6 +167,19 @@ def upgrade() -> None:
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "assistant_preferences",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("record_instructions", sa.Text(), nullable=True),
+        sa.Column("navigator_instructions", sa.Text(), nullable=True),
+        sa.Column("debug", sa.Boolean(), nullable=False),
+        sa.Column("diagnostics", sa.Boolean(), nullable=False),
+        sa.Column("update_time_utc", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_assistant_preferences_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_assistant_preferences")),
+    )
     op.create_table(
         "audit_entries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -481,6 +494,8 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("content", sa.Text(), nullable=False),
         sa.Column("sources_json", sa.Text(), nullable=True),
+        sa.Column("debug_json", sa.Text(), nullable=True),
+        sa.Column("diagnostics_json", sa.Text(), nullable=True),
         sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
@@ -740,6 +755,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_entries_time_utc"))
 
     op.drop_table("audit_entries")
+    op.drop_table("assistant_preferences")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 

@@ -1,0 +1,3 @@
+from tests.answering.conftest import fake
+
+__all__ = ["fake"]
