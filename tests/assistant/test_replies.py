@@ -70,7 +70,10 @@ def test_grounded_reply_sends_chain_grounding_instructions_page_data_and_history
     assert "You are the HR assistant." in system and VACATION in system
     assert "Answer in one line." in system and "INV-7" in system and "1,250.00 EUR" in system
     # the upload confirmation is history; the question comes last
-    assert sent["messages"][-2] == {"role": "assistant", "content": "Context data uploaded for: Invoice INV-7"}
+    assert sent["messages"][-2] == {
+        "role": "assistant",
+        "content": "Context data uploaded for: Invoice INV-7",
+    }
     assert sent["messages"][-1] == {"role": "user", "content": "how many vacation days do I get each year"}
     assert {t["function"]["name"] for t in sent["tools"]} >= {"search_knowledge", "list_my_notifications"}
     assert reply["debug"] is None and reply["diagnostics"] is None  # off by default
@@ -115,8 +118,8 @@ def test_tool_calls_run_as_the_user_and_their_results_reach_the_model(
         [("search_knowledge", {"query": "paid leave per year"})],
         [("list_my_notifications", {})],
     ]
-    fake.chat_reply = lambda messages: "Tools said: " + " | ".join(
-        m["content"] for m in messages if m["role"] == "tool"
+    fake.chat_reply = lambda messages: (
+        "Tools said: " + " | ".join(m["content"] for m in messages if m["role"] == "tool")
     )
     live_client.patch("/api/v1/assistant/preferences", json={"diagnostics": True}, headers=jane[1])
     reply = say(live_client, jane[1], conversation["id"], "What do I know about my leave and my inbox?")
