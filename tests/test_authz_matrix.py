@@ -85,7 +85,8 @@ ASSISTANT = V1 + "/assistant/conversations"
 GROUP = V1 + "/chat/groups/{group_id}"
 QA_CSV = "question,answer\nParking?,Level -1.\n"
 CONV_JSONL = '{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}\n'
-SETTING = {"key": "=ai.chat.context_depth"}  # "=value": a literal path value, not a world id
+SETTING = {"key": "=ai.chat.context_depth"}
+FORM_KIND = {"form_kind": "=record"}  # "=value": a literal path value, not a world id
 NEW_CONV = {"model_id": "@model_id", "messages": [{"role": "user", "content": "Hi"}]}
 
 POLICY: dict[tuple[str, str], Row] = {
@@ -159,6 +160,19 @@ POLICY: dict[tuple[str, str], Row] = {
     ("PATCH", ASSISTANT + "/{conversation_id}"): row(200, OWNER, denied=404, json={"title": "Renamed"}),
     ("DELETE", ASSISTANT + "/{conversation_id}"): row(204, OWNER, denied=404),
     ("GET", ASSISTANT + "/{conversation_id}/messages"): row(200, OWNER, denied=404),
+    ("POST", ASSISTANT + "/{conversation_id}/messages"): row(
+        201, OWNER, denied=404, json={"content": "Opening hours?"}
+    ),
+    ("POST", ASSISTANT + "/{conversation_id}/context"): row(
+        200, OWNER, denied=404, content='{"name": "ACME GmbH"}'
+    ),
+    ("GET", V1 + "/assistant/instructions"): row(200, SIGNED_IN),  # the caller's own
+    ("PUT", V1 + "/assistant/instructions/{form_kind}"): row(
+        200, SIGNED_IN, params=FORM_KIND, json={"instructions": "Be brief."}
+    ),
+    ("DELETE", V1 + "/assistant/instructions/{form_kind}"): row(200, SIGNED_IN, params=FORM_KIND),
+    ("GET", V1 + "/assistant/preferences"): row(200, SIGNED_IN),
+    ("PATCH", V1 + "/assistant/preferences"): row(200, SIGNED_IN, json={"debug": True}),
     ("GET", V1 + "/notifications"): row(200, SIGNED_IN),
     ("POST", V1 + "/notifications/read-all"): row(200, SIGNED_IN),
     ("POST", V1 + "/notifications/{notification_id}/read"): row(200, OWNER, denied=404),

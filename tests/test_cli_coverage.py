@@ -17,9 +17,8 @@ from erpai.cli.main import app
 
 TC = "/api/v1/training-conversations/{conversation_id}"
 ASSISTANT = "/api/v1/assistant/conversations"
-# The personal assistant's conversations are the private state of a host application's (or the web UI's)
-# assistant panel; a person uses them there, not from a shell.
-PANEL = "assistant panel state (host application / web UI)"
+# Renaming and deleting an assistant conversation are done in the assistant panel (host application / web UI).
+PANEL = "assistant panel housekeeping (host application / web UI)"
 
 COMMANDS: dict[str, str] = {
     "GET /api/v1/users/me": "user show",
@@ -95,16 +94,23 @@ COMMANDS: dict[str, str] = {
     "GET /api/v1/settings/{key}": "setting get",
     "PUT /api/v1/settings/{key}": "setting set",
     "DELETE /api/v1/settings/{key}": "setting reset",
+    f"GET {ASSISTANT}": "assistant list",
+    f"POST {ASSISTANT}": "assistant new",
+    f"GET {ASSISTANT}/{{conversation_id}}": "assistant show",
+    f"GET {ASSISTANT}/{{conversation_id}}/messages": "assistant show",
+    f"POST {ASSISTANT}/{{conversation_id}}/messages": "assistant ask",
+    f"POST {ASSISTANT}/{{conversation_id}}/context": "assistant context",
+    "GET /api/v1/assistant/instructions": "assistant instructions",
+    "PUT /api/v1/assistant/instructions/{form_kind}": "assistant instructions",
+    "DELETE /api/v1/assistant/instructions/{form_kind}": "assistant instructions",
+    "GET /api/v1/assistant/preferences": "assistant debug",
+    "PATCH /api/v1/assistant/preferences": "assistant debug",
 }
 
 NO_COMMAND: dict[str, str] = {
     "GET /api/v1/health": "a liveness probe for load balancers, not a person's operation",
-    f"GET {ASSISTANT}": PANEL,
-    f"POST {ASSISTANT}": PANEL,
-    f"GET {ASSISTANT}/{{conversation_id}}": PANEL,
     f"PATCH {ASSISTANT}/{{conversation_id}}": PANEL,
     f"DELETE {ASSISTANT}/{{conversation_id}}": PANEL,
-    f"GET {ASSISTANT}/{{conversation_id}}/messages": PANEL,
     "GET /api/v1/chat/groups/{group_id}/events": "an event stream for UIs ('chat post --wait' waits)",
 }
 

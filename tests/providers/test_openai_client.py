@@ -145,7 +145,7 @@ def test_fine_tuning_closed_to_the_account(fake_openai: FakeOpenAI, make_client:
 
 def test_switched_off_capabilities_fail_with_missing_capability(make_client: MakeClient) -> None:
     client = make_client(supports_fine_tune=False, supports_embeddings=False)
-    assert client.capabilities == frozenset({"chat"})
+    assert client.capabilities == frozenset({"chat", "tools"})
     with pytest.raises(MissingCapability, match="'fine_tune'"):
         client.upload_training_file(b"", "x.jsonl")
     with pytest.raises(MissingCapability, match="'embeddings'"):

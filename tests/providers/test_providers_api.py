@@ -29,7 +29,7 @@ def test_create_read_list_show_only_the_mask(client: TestClient, admin: Auth, db
     body = created.json()
     assert body["api_key_mask"] == "sk-…a1b2" and body["has_api_key"] is True
     assert "api_key" not in body
-    assert body["capabilities"] == ["chat", "embeddings", "fine_tune"]
+    assert body["capabilities"] == ["chat", "embeddings", "fine_tune", "tools"]
     assert body["config"]["organization"] == "org-1" and body["config"]["max_retries"] == 3
 
     assert client.get(f"{URL}/{body['id']}", headers=admin[1]).json() == body

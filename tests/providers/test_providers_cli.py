@@ -43,7 +43,7 @@ def test_add_reads_the_key_from_the_environment(
 ) -> None:
     created = json.loads(add_fake(fake_openai, monkeypatch))
     assert created["api_key_mask"] == "sk-…a1b2"
-    assert created["capabilities"] == ["chat", "embeddings", "fine_tune"]
+    assert created["capabilities"] == ["chat", "embeddings", "fine_tune", "tools"]
 
     shown = runner.invoke(app, ["provider", "show", "fake", "--json"])
     assert json.loads(shown.output) == created
@@ -75,7 +75,7 @@ def test_add_local_and_capability_switches() -> None:
         ],
     )
     assert ollama.exit_code == 0, ollama.output
-    assert json.loads(ollama.output)["capabilities"] == ["chat"]
+    assert json.loads(ollama.output)["capabilities"] == ["chat", "tools"]
 
 
 @pytest.mark.usefixtures("cli_db")

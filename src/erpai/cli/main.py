@@ -7,6 +7,7 @@ import typer
 from erpai.cli.accounts import list_tokens, revoke_token, show_user
 from erpai.cli.acting import set_global_login
 from erpai.cli.ai_models import model_app
+from erpai.cli.assistant import assistant_app
 from erpai.cli.builds import ask_command, build_app, compile_command, worker_command
 from erpai.cli.chat import chat_app
 from erpai.cli.demo import demo_command
@@ -36,6 +37,7 @@ app.command("ask", rich_help_panel=USE)(handle_errors(ask_command))
 app.add_typer(chat_app, name="chat", rich_help_panel=USE)
 app.command("hits", rich_help_panel=USE)(hits_command)
 app.add_typer(notification_app, name="notification", rich_help_panel=USE)
+app.add_typer(assistant_app, name="assistant", rich_help_panel=USE)
 app.add_typer(export_app, name="export", rich_help_panel=DATA)
 model_app.command("export")(model_export_command)
 model_app.command("import")(model_import_command)
