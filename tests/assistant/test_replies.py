@@ -165,3 +165,25 @@ def test_history_is_bounded_with_a_note_and_debug_shows_the_exact_prompt(
     assert reply["debug"]["response"][0]["choices"][0]["message"]["content"] == fake.chat_reply
     listed = live_client.get(f"{CONVERSATIONS}/{conversation['id']}/messages", headers=jane[1]).json()
     assert listed["items"][-1]["debug"]["request"]["messages"] == sent
+
+
+def test_streamed_reply_with_tools_runs_the_calls_first(
+    live_client: TestClient, live_session: Session, fake: FakeOpenAI
+) -> None:
+    model, _ = assistant_model(live_client, live_session, openai_provider(live_session, fake))
+    model.prefer_curated_answer = False
+    live_session.commit()
+    jane = user(live_session, "jane")
+    conversation = start(live_client, jane[1], model.id)
+    fake.tool_rounds = [[("search_knowledge", {"query": "expense reports"})]]
+    fake.chat_reply = lambda messages: "From the tool: " + messages[-1]["content"]
+    response = live_client.post(
+        f"{CONVERSATIONS}/{conversation['id']}/messages",
+        json={"content": "Where do expense reports go?", "stream": True},
+        headers=jane[1],
+    )
+    events = parse_sse(response.text)
+    assert [name for name, _ in events] == ["source", "delta", "done"]
+    assert "Finance portal" in events[1][1]["text"]
+    assert events[-1][1]["tool_calls"][0]["name"] == "search_knowledge"
+    assert len(_chats(fake)) == 2 and "tools" in _chats(fake)[0]
