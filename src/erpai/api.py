@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,12 +26,16 @@ from erpai.providers.router import router as providers_router
 from erpai.qas.router import router as qas_router
 from erpai.training.router import router as training_router
 from erpai.users.router import router as users_router
+from erpai.web.render import error_page
+from erpai.web.router import mount_web
 
 log = logging.getLogger("erpai.api")
 
 
-def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    if not request.url.path.startswith("/api/"):
+        return error_page(request, exc)
     return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.status_code)
 
 
@@ -135,4 +139,5 @@ def create_app(*, startup_tasks: bool = True) -> FastAPI:
     app.add_exception_handler(StaleDataError, _stale_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api_router())
+    mount_web(app)
     return app

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     job_worker_concurrency: int = Field(
         default=4, ge=1, le=64, description="Jobs one PostgreSQL worker runs at a time."
     )
+    web_session_hours: float = Field(default=12.0, gt=0, description="A browser sign-in lasts this long.")
     fine_tune_poll_seconds: float = Field(default=30.0, gt=0, description="Pause between job polls.")
     fine_tune_timeout_seconds: float = Field(default=86_400.0, gt=0, description="A fine-tune job's limit.")
 

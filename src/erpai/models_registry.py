@@ -11,6 +11,7 @@ from erpai.providers import models as providers
 from erpai.qas import models as qas
 from erpai.training import models as training
 from erpai.users import models as users
+from erpai.web import models as web
 
 __all__ = [
     "Base",
@@ -24,4 +25,5 @@ __all__ = [
     "qas",
     "training",
     "users",
+    "web",
 ]

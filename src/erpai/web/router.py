@@ -1,0 +1,21 @@
+"""All web pages, mounted at ``/`` next to the API; static files under ``/static``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from erpai.web import pages_auth, pages_builds, pages_models, pages_qas
+from erpai.web.render import HERE
+
+
+def web_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    for pages in (pages_auth, pages_models, pages_qas, pages_builds):
+        router.include_router(pages.router)
+    return router
+
+
+def mount_web(app: FastAPI) -> None:
+    app.include_router(web_router())
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
