@@ -47,7 +47,9 @@ async def comment_events(
     user_id: int,
     after_id: int,
     timeout: float | None,
+    formatter: Callable[[CommentRead], str] = format_event,
 ) -> AsyncIterator[str]:
+    """``formatter`` turns a comment into its event (the web page's stream sends rendered HTML)."""
     deadline = None if timeout is None else time.monotonic() + timeout
     last_sent = time.monotonic()
     yield "retry: 2000\n\n"
@@ -60,7 +62,7 @@ async def comment_events(
             return
         for comment in batch:
             after_id = comment.id
-            yield format_event(comment)
+            yield formatter(comment)
         if batch:
             last_sent = time.monotonic()
         if len(batch) == BATCH:

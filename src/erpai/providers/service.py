@@ -140,6 +140,13 @@ def _new_key(data: ProviderUpdate) -> tuple[bool, str | None]:
     return True, _plain_key(data.api_key)
 
 
+def _check_key_follows_url(row: Provider, config: BaseModel, *, key_changes: bool) -> None:
+    """A stored key is never sent to a new address: changing base_url needs the key again."""
+    old_url = getattr(row_config(row), "base_url", None)
+    if row.api_key_encrypted and not key_changes and getattr(config, "base_url", None) != old_url:
+        raise InvalidInput("the base URL changed: enter the API key again (or clear it)", field="api_key")
+
+
 def update_provider(
     session: Session, *, provider_id: int, data: ProviderUpdate, actor_id: int | None
 ) -> Provider:
@@ -150,6 +157,7 @@ def update_provider(
     # Validate everything before touching the row, so a bad field leaves nothing half-written.
     config = _merged_config(row, data.config or {}) if "config" in fields else row_config(row)
     key_changes, key = _new_key(data)
+    _check_key_follows_url(row, config, key_changes=key_changes)
     _check_key_rule(row.kind, config, key is not None if key_changes else row.api_key_encrypted is not None)
     changes: dict[str, Any] = {}
     if "name" in fields and data.name is not None and data.name != row.name:

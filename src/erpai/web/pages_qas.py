@@ -60,10 +60,14 @@ def qas_tab(
     active: str = "",
     q: str = "",
     offset: int = Query(default=0, ge=0),
+    new_question: str = "",
+    new_answer: str = "",
 ) -> Response:
+    """``new_question`` / ``new_answer`` prefill the add form ("make this a Q&A" from the hit history)."""
     model = get_model(web.session, model_id=model_id)
     filters = {"section": section, "qa_type": qa_type, "active": active, "q": q}
-    return _tab(web, model, filters, offset, {})
+    prefill = {"new": {"question": new_question, "answer": new_answer, "qa_type": "training"}}
+    return _tab(web, model, filters, offset, prefill if new_question else {})
 
 
 @router.post("/models/{model_id}/qas")

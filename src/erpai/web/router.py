@@ -5,13 +5,33 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from erpai.web import pages_auth, pages_builds, pages_models, pages_qas
+from erpai.web import (
+    pages_ask,
+    pages_auth,
+    pages_builds,
+    pages_chat,
+    pages_models,
+    pages_providers,
+    pages_qas,
+    pages_training,
+    pages_users,
+)
 from erpai.web.render import HERE
 
 
 def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for pages in (pages_auth, pages_models, pages_qas, pages_builds):
+    for pages in (
+        pages_auth,
+        pages_models,
+        pages_qas,
+        pages_builds,
+        pages_ask,
+        pages_training,
+        pages_chat,
+        pages_providers,
+        pages_users,
+    ):
         router.include_router(pages.router)
     return router
 

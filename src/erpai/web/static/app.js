@@ -25,10 +25,10 @@
     });
     list.scrollTop = list.scrollHeight;
     list.addEventListener("scroll", function () {
-      var older = qs("#older", list);
+      var older = qs("#older button", list);
       if (older && list.scrollTop < 40 && !older.dataset.loading) {
         older.dataset.loading = "1";
-        if (window.htmx) { window.htmx.trigger(older, "load-older"); }
+        older.click();
       }
     });
   }
@@ -126,6 +126,11 @@
   });
   document.addEventListener("htmx:afterSwap", function (e) {
     var box = qs("#chat");
-    if (box && e.target && e.target.id === "composer-area") { qs("#f-text", box).focus(); }
+    if (box && e.target && e.target.id === "composer-area") {
+      startMentions(box);
+      qs("#f-text", box).focus();
+      var list = qs("#comments", box);
+      list.scrollTop = list.scrollHeight;
+    }
   });
 })();
