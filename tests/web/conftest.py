@@ -28,9 +28,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if not Path(CHROMIUM).exists():  # `make test` installs it (scripts/ensure_chromium.sh)
     pytest.skip(f"{CHROMIUM} is missing: run scripts/ensure_chromium.sh", allow_module_level=True)
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect  # noqa: E402
 
 from tests.web.helpers import Checked  # noqa: E402
+
+
+# The machine running the suite may be busy: give each expectation more than Playwright's 5 s.
+expect.set_options(timeout=20_000)
 
 
 @dataclass
