@@ -139,6 +139,23 @@ def test_update_replaces_or_clears_the_key_and_merges_config(
     assert kept["notes"] == "eu gateway" and kept["has_api_key"] is False
 
 
+def test_a_new_base_url_needs_the_key_again(client: TestClient, admin: Auth, db: Session) -> None:
+    gateway = _openai_body(config={"base_url": "http://gw.local/v1"})
+    provider = client.post(URL, json=gateway, headers=admin[1]).json()
+    url = f"{URL}/{provider['id']}"
+    moved = client.patch(url, json={"config": {"base_url": "http://elsewhere.example/v1"}}, headers=admin[1])
+    assert (moved.status_code, moved.json()["field"]) == (422, "api_key")
+    assert client.get(url, headers=admin[1]).json()["config"]["base_url"] == "http://gw.local/v1"
+    same = client.patch(url, json={"config": {"base_url": "http://gw.local/v1"}}, headers=admin[1])
+    assert same.status_code == 200
+    rekeyed = client.patch(
+        url,
+        json={"config": {"base_url": "http://elsewhere.example/v1"}, "api_key": "sk-other-000000009999"},
+        headers=admin[1],
+    )
+    assert rekeyed.status_code == 200 and rekeyed.json()["api_key_mask"] == "sk-…9999"
+
+
 def test_update_errors_leave_the_row_unchanged(client: TestClient, admin: Auth) -> None:
     provider = client.post(URL, json=_openai_body(), headers=admin[1]).json()
     url = f"{URL}/{provider['id']}"
