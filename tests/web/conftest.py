@@ -32,7 +32,6 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, e
 
 from tests.web.helpers import Checked  # noqa: E402
 
-
 # The machine running the suite may be busy: give each expectation more than Playwright's 5 s.
 expect.set_options(timeout=20_000)
 

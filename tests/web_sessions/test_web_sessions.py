@@ -26,7 +26,9 @@ def _sign_in(client: TestClient, token: str) -> str:
     match = CSRF.search(form.text)
     assert match is not None
     response = client.post(
-        "/sign-in", data={"token": token, "csrf_token": match.group(1), "next": "/chat"}, follow_redirects=False
+        "/sign-in",
+        data={"token": token, "csrf_token": match.group(1), "next": "/chat"},
+        follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == "/chat", response.text
     return response.headers["set-cookie"]
@@ -80,7 +82,10 @@ def test_sign_out_deletes_the_session_and_needs_the_csrf_token(
     match = CSRF.search(page.text)
     assert match is not None
     assert client.post("/sign-out", data={}, follow_redirects=False).status_code == 403
-    assert client.post("/sign-out", data={"csrf_token": match.group(1)}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/sign-out", data={"csrf_token": match.group(1)}, follow_redirects=False).status_code
+        == 303
+    )
     assert db.scalars(select(WebSession)).all() == []
     assert client.get("/chat", follow_redirects=False).status_code == 303
 
