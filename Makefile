@@ -45,7 +45,7 @@ test: install-test lint chromium
 
 # The README's screenshots, taken by the browser tests.
 screenshots: install-test chromium
-	ERPAI_SCREENSHOTS_DIR=docs $(BIN)/pytest tests/web -q -k screenshot
+	ERPAI_SCREENSHOTS_DIR=docs $(BIN)/pytest tests/web -q -k "compiled_and_asked or learns_it"
 
 clean:
 	rm -rf $(VENV) var

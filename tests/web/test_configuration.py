@@ -150,10 +150,8 @@ def test_qas_are_added_imported_compiled_and_asked(
     expect(p.locator("pre.log")).to_contain_text("Validation:")
     expect(p.locator(".tag", has_text="active")).to_be_visible()
     page.axe()
-    page.shoot("build-log")
     p.get_by_role("link", name="Builds").click()
     expect(p.locator("tbody tr").first).to_contain_text("active")
-    page.shoot("model-builds")
 
     # Ask: the answer, its confidence, where it came from; the question joins the hit history.
     p.get_by_role("link", name="Ask").click()
