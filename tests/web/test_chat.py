@@ -85,7 +85,6 @@ def test_an_arbiter_answers_live_is_corrected_and_learns_it(page: Checked, live_
     page.axe()
 
     _compile(page, world["facilities_id"])
-    page.shoot("build-log")
     p.get_by_role("link", name="Builds").click()
     expect(p.locator("tbody tr")).to_have_count(2)
     page.shoot("model-builds")

@@ -19,6 +19,7 @@ GOOD_CSV = (
     "Where is the VPN guide?,The VPN guide is on the intranet under IT > Remote work.,IT,training\n"
     "How do I set up the VPN?,The VPN guide is on the intranet under IT > Remote work.,IT,training\n"
     "How can I change my password?,Use the Forgot password link on the sign-in page.,IT,validation\n"
+    "Who signs the VPN request form?,The CIO signs VPN request forms.,IT,validation\n"
 )
 BAD_CSV = (
     "question,answer,section,qa_type\n,An answer without its question,IT,training\nOk?,Fine.,IT,sometimes\n"
@@ -122,8 +123,8 @@ def test_qas_are_added_imported_compiled_and_asked(
     good.write_text(GOOD_CSV)
     p.get_by_label(re.compile("CSV or JSONL file")).set_input_files(str(good))
     p.get_by_role("button", name="Import").click()
-    expect(p.get_by_role("status")).to_contain_text("Imported 5")
-    expect(p.locator("caption", has_text="Q&A(s)")).to_contain_text("6 Q&A(s)")
+    expect(p.get_by_role("status")).to_contain_text("Imported 6")
+    expect(p.locator("caption", has_text="Q&A(s)")).to_contain_text("7 Q&A(s)")
 
     # Inline edit and deactivate (htmx, no reload), then filter.
     row = p.locator("tr", has_text="Who fixes the coffee machine?")
@@ -137,7 +138,7 @@ def test_qas_are_added_imported_compiled_and_asked(
     expect(p.locator("tr", has_text="Who fixes the coffee machine?")).to_contain_text("inactive")
     p.get_by_label("Search text").fill("VPN")
     p.get_by_role("button", name="Filter").click()
-    expect(p.locator("#qa-table tbody tr")).to_have_count(2)
+    expect(p.locator("#qa-table tbody tr")).to_have_count(3)
     page.axe()
 
     # Compile and watch the progress to the end; then the build log with its validation table.
@@ -149,9 +150,22 @@ def test_qas_are_added_imported_compiled_and_asked(
     expect(p.locator(".tag", has_text="succeeded")).to_be_visible(timeout=120_000)
     expect(p.locator("pre.log")).to_contain_text("Validation:")
     expect(p.locator(".tag", has_text="active")).to_be_visible()
+    misses = p.locator("table.misses tbody tr")  # no training answer matches it: always a miss
+    expect(misses).to_have_count(1)
+    expect(misses).to_contain_text("Who signs the VPN request form?")
     page.axe()
+    page.shoot("build-log")
+    first_build = p.url
     p.get_by_role("link", name="Builds").click()
     expect(p.locator("tbody tr").first).to_contain_text("active")
+
+    # A second build becomes active; rolling back re-activates the first.
+    p.get_by_role("button", name="Compile").click()
+    expect(p.locator("h2 .tag", has_text="succeeded")).to_be_visible(timeout=120_000)
+    p.goto(first_build)
+    expect(p.locator("h2 .tag", has_text="active")).to_have_count(0)
+    p.get_by_role("button", name="Roll back to this build").click()
+    expect(p.locator("h2 .tag", has_text="active")).to_be_visible()
 
     # Ask: the answer, its confidence, where it came from; the question joins the hit history.
     p.get_by_role("link", name="Ask").click()
