@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from playwright.sync_api import Dialog, Page, expect
 
 from tests.e2e.test_train_ai_loop import CORRECTED, CORRECTION, OFFICE_HOURS, QUESTION
@@ -108,3 +109,20 @@ def test_a_new_group_older_comments_and_a_member(page: Checked, live_server: Liv
     p.get_by_role("button", name="Add member").click()
     expect(p.locator(".members")).to_contain_text("Maria Petrova")
     page.axe()
+
+    # The page shows the latest 50 comments; scrolling to the top loads the older ones.
+    group_id = p.url.rstrip("/").rsplit("/", 1)[-1]
+    headers = {"Authorization": f"Bearer {live_server.world['admin_token']}"}
+    with httpx.Client(base_url=live_server.url, headers=headers) as api:
+        for n in range(1, 56):
+            assert api.post(f"/api/v1/chat/groups/{group_id}/comments", json={"text": f"note {n}"}).is_success
+    p.reload()
+    comments = p.locator("#comments li.comment")
+    expect(comments).to_have_count(50)
+    expect(comments.first).to_contain_text("note 6")
+    p.locator("#comments").evaluate(
+        "list => { list.scrollTop = 0; list.dispatchEvent(new Event('scroll')); }"
+    )
+    expect(comments).to_have_count(55)
+    expect(comments.first).to_contain_text("note 1")
+    expect(p.get_by_role("button", name="Load older comments")).to_have_count(0)

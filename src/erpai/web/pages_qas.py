@@ -105,7 +105,8 @@ def edit_qa(qa_id: int, web: WebDep) -> Response:
 
 @router.get("/qas/{qa_id}")
 def show_qa(qa_id: int, web: WebDep) -> Response:
-    return _row(web, get_qa(web.session, qa_id=qa_id), editing=is_htmx(web.request) is False)
+    """htmx: the row as displayed (Cancel of an inline edit); a plain request: the edit page."""
+    return _row(web, get_qa(web.session, qa_id=qa_id), editing=not is_htmx(web.request))
 
 
 @router.post("/qas/{qa_id}")
