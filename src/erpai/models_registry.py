@@ -14,6 +14,7 @@ from erpai.qas import models as qas
 from erpai.settings import models as settings
 from erpai.training import models as training
 from erpai.users import models as users
+from erpai.web import models as web
 
 __all__ = [
     "Base",
@@ -30,4 +31,5 @@ __all__ = [
     "settings",
     "training",
     "users",
+    "web",
 ]
