@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from erpai.web import (
     pages_ask,
+    pages_assistant,
     pages_auth,
     pages_builds,
     pages_chat,
@@ -27,6 +28,7 @@ def web_router() -> APIRouter:
         pages_qas,
         pages_builds,
         pages_ask,
+        pages_assistant,
         pages_training,
         pages_chat,
         pages_providers,
