@@ -65,7 +65,7 @@ def test_side_panel_sends_page_data_and_the_answer_quotes_the_record(
     panel.get_by_role("button", name="Get page data").click()
     expect(panel.get_by_text("Context data uploaded for: Concierge")).to_be_visible()
     panel.get_by_label("Ask the assistant").fill("What is the system message of this model?")
-    panel.get_by_role("button", name="Send to the assistant").click()
+    panel.get_by_role("button", name="Submit to the assistant").click()
     expect(panel.get_by_text(f"This model's system message is: {SYSTEM_MESSAGE}")).to_be_visible()
     page.axe()
     sent = fake.requests_to("POST", "/v1/chat/completions")[-1].body["messages"]
