@@ -15,11 +15,24 @@ from erpai.chat.comments import comments_after
 from erpai.chat.schemas import CommentRead
 from erpai.chat.service import get_membership
 from erpai.db import session_factory
+from erpai.limits import MAX_INT
 
 SessionOpener = Callable[[], AbstractContextManager[Session]]
 POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0
 BATCH = 100
+
+
+def parse_event_id(value: str | None) -> int | None:
+    """A Last-Event-ID sent back by the browser: a comment id, or None when it is anything else.
+
+    Browsers resend whatever id they last saw, so a bad value resumes from ``after_id`` (or now)
+    instead of failing the reconnect."""
+    text = (value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if number <= MAX_INT else None
 
 
 def stream_sessions() -> SessionOpener:

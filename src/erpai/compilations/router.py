@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from erpai.auth import AdminUser, CurrentUser, SessionDep
-from erpai.common import Page, PageParams, page_params
+from erpai.common import Id, Page, PageParams, page_params
 from erpai.compilations import service
 from erpai.compilations.schemas import AssetRead, CompilationRead, CompileRequest, HitRead
 from erpai.jobs.queue import enqueue
@@ -18,7 +18,7 @@ router = APIRouter(route_class=SessionReleasingRoute, tags=["compilations"])
     "/models/{model_id}/compile", response_model=CompilationRead, status_code=status.HTTP_202_ACCEPTED
 )
 def compile_model(
-    model_id: int, session: SessionDep, admin: AdminUser, data: CompileRequest | None = None
+    model_id: Id, session: SessionDep, admin: AdminUser, data: CompileRequest | None = None
 ) -> CompilationRead:
     kind = (data or CompileRequest()).kind
     compilation = service.start_compilation(session, model_id=model_id, user_id=admin.id, kind=kind)
@@ -31,7 +31,7 @@ def list_compilations(
     session: SessionDep,
     _: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],
-    model_id: int | None = Query(default=None),
+    model_id: Id | None = Query(default=None),
     successful: bool | None = Query(default=None),
 ) -> Page[CompilationRead]:
     rows, total = service.list_compilations(session, params=params, model_id=model_id, successful=successful)
@@ -39,31 +39,31 @@ def list_compilations(
 
 
 @router.get("/compilations/{compilation_id}", response_model=CompilationRead)
-def read_compilation(compilation_id: int, session: SessionDep, _: CurrentUser) -> CompilationRead:
+def read_compilation(compilation_id: Id, session: SessionDep, _: CurrentUser) -> CompilationRead:
     return CompilationRead.model_validate(service.get_compilation(session, compilation_id=compilation_id))
 
 
 @router.get("/compilations/{compilation_id}/assets", response_model=list[AssetRead])
-def read_assets(compilation_id: int, session: SessionDep, _: CurrentUser) -> list[AssetRead]:
+def read_assets(compilation_id: Id, session: SessionDep, _: CurrentUser) -> list[AssetRead]:
     compilation = service.get_compilation(session, compilation_id=compilation_id)
     return [AssetRead.model_validate(a) for a in compilation.assets]
 
 
 @router.post("/compilations/{compilation_id}/activate", response_model=CompilationRead)
-def activate(compilation_id: int, session: SessionDep, admin: AdminUser) -> CompilationRead:
+def activate(compilation_id: Id, session: SessionDep, admin: AdminUser) -> CompilationRead:
     compilation = service.activate_compilation(session, compilation_id=compilation_id, actor_id=admin.id)
     return CompilationRead.model_validate(compilation)
 
 
 @router.post("/compilations/{compilation_id}/cancel", response_model=CompilationRead)
-def cancel(compilation_id: int, session: SessionDep, admin: AdminUser) -> CompilationRead:
+def cancel(compilation_id: Id, session: SessionDep, admin: AdminUser) -> CompilationRead:
     compilation = service.cancel_compilation(session, compilation_id=compilation_id, actor_id=admin.id)
     return CompilationRead.model_validate(compilation)
 
 
 @router.get("/models/{model_id}/hits", response_model=Page[HitRead])
 def list_hits(
-    model_id: int,
+    model_id: Id,
     session: SessionDep,
     _: AdminUser,
     params: Annotated[PageParams, Depends(page_params)],
