@@ -58,8 +58,10 @@ def _stale_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _http_error(_: Request, exc: Exception) -> JSONResponse:
-    """Starlette's own errors (unknown route 404, 405, unreadable multipart 400) in the same body."""
+    """Starlette's own errors (unknown route 404, 405, unreadable body 400) in the same body."""
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # FastAPI's "error parsing the body": not UTF-8, a broken multipart form
+        return _error(400, f"body: the request body cannot be read ({exc.detail})", "body")
     return _error(exc.status_code, str(exc.detail), None)
 
 
@@ -96,7 +98,7 @@ def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403, 404, 409, 422))
+    router = APIRouter(prefix="/api/v1", responses=error_responses(400, 401, 403, 404, 409, 422))
 
     @router.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -113,7 +113,7 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 ERROR_DESCRIPTIONS = {
-    400: "Malformed request (e.g. an unreadable multipart body)",
+    400: "The request body cannot be read (not UTF-8, a broken multipart form)",
     401: "Missing, unknown, revoked or expired token",
     403: "Not allowed for this user",
     404: "Not found",

@@ -17,8 +17,8 @@ from erpai.chat.models import ChatComment, ChatGroup
 from erpai.chat.schemas import TrainRequest, TrainResult
 from erpai.chat.service import get_group, require_writer
 from erpai.errors import InvalidInput, NotFound
-from erpai.training.models import Origin, PreferencePair
 from erpai.limits import MESSAGE_MAX, PARTICIPANT_NAME_MAX
+from erpai.training.models import Origin, PreferencePair
 from erpai.training.schemas import MessageIn
 from erpai.training.service import add_conversation
 from erpai.users.models import User

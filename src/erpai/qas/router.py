@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from erpai.auth import CurrentUser, SessionDep
-from erpai.common import ErrorBody, Id, Page, PageParams, Search, error_responses, page_params
+from erpai.common import ErrorBody, Id, Page, PageParams, Search, page_params
 from erpai.errors import InvalidInput
 from erpai.qas import service
 from erpai.qas.io import CONTENT_TYPES, decode_text, infer_format
@@ -17,7 +17,6 @@ from erpai.routing import SessionReleasingRoute
 
 router = APIRouter(route_class=SessionReleasingRoute, tags=["qas"])
 IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **error_responses(400),
     422: {"model": ErrorBody, "description": "Bad rows: `errors` lists each (line, loc, msg); none imported"},
 }
 
