@@ -27,7 +27,6 @@ from erpai.routing import SessionReleasingRoute
 router = APIRouter(route_class=SessionReleasingRoute, prefix="/chat", tags=["chat"])
 
 
-
 @router.post("/groups", response_model=GroupRead, status_code=status.HTTP_201_CREATED)
 def create_group(data: GroupCreate, session: SessionDep, user: CurrentUser) -> GroupRead:
     return GroupRead.model_validate(service.create_group(session, data=data, actor=user))
@@ -126,7 +125,8 @@ def follow_group(
         default=None, gt=0, le=86_400, description="Close the stream after N seconds."
     ),
     last_event_id: Annotated[
-        str | None, Header(alias="Last-Event-ID", description="Resume after this comment id (SSE reconnect).")
+        str | None,
+        Header(alias="Last-Event-ID", max_length=64, description="Resume after this comment id (reconnect)."),
     ] = None,
 ) -> StreamingResponse:
     """Server-sent events: one ``comment`` event per new comment, id = comment id (resume: Last-Event-ID)."""
