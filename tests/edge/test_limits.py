@@ -47,7 +47,11 @@ def test_conversation_lines_over_the_limits_are_row_errors() -> None:
     ]
     with pytest.raises(ImportRejected) as rejected:
         parse_conversations("\n".join(lines))
-    assert [(e.line, e.field) for e in rejected.value.errors] == [(2, "messages.0.content"), (3, "notes"), (4, "messages")]
+    assert [(e.line, e.field) for e in rejected.value.errors] == [
+        (2, "messages.0.content"),
+        (3, "notes"),
+        (4, "messages"),
+    ]
 
 
 def _mode(path: Path) -> int:
