@@ -6,12 +6,14 @@ import typer
 
 from erpai.cli.acting import set_global_login
 from erpai.cli.ai_models import model_app
+from erpai.cli.backup import backup_command, restore_command
 from erpai.cli.builds import ask_command, build_app, compile_command, worker_command
 from erpai.cli.chat import chat_app
 from erpai.cli.demo import demo_command
 from erpai.cli.evaluate import eval_command
 from erpai.cli.output import handle_errors
 from erpai.cli.providers import provider_app
+from erpai.cli.secrets import secrets_app
 from erpai.cli.qas import qa_app
 from erpai.cli.training import conversation_app
 from erpai.cli.users import token_app, user_app
@@ -27,11 +29,14 @@ app.add_typer(conversation_app, name="conversation")
 app.add_typer(model_app, name="model")
 app.add_typer(build_app, name="build")
 app.add_typer(chat_app, name="chat")
+app.add_typer(secrets_app, name="secrets")
 app.command("compile")(handle_errors(compile_command))
 app.command("ask")(handle_errors(ask_command))
 app.command("eval")(handle_errors(eval_command))
 app.command("worker")(worker_command)
 app.command("demo")(handle_errors(demo_command))
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 @app.callback()
