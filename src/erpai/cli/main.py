@@ -13,8 +13,8 @@ from erpai.cli.demo import demo_command
 from erpai.cli.evaluate import eval_command
 from erpai.cli.output import handle_errors
 from erpai.cli.providers import provider_app
-from erpai.cli.secrets import secrets_app
 from erpai.cli.qas import qa_app
+from erpai.cli.secrets import secrets_app
 from erpai.cli.training import conversation_app
 from erpai.cli.users import token_app, user_app
 
