@@ -7,8 +7,9 @@ counts as a failure: under the test client the exception itself also fails the t
 the documented schema: status code, content type and body.
 
 SQLite only: the fuzz is about the HTTP edge, which is the same on both databases; what differs (integer
-column widths) is covered by tests/edge on both. ``ERPAI_FUZZ_EXAMPLES`` raises the examples per
-operation for a longer local run.
+column widths) is covered by tests/edge on both. About 8,000 requests in all (most from the coverage
+phase's boundary values), about 1.5 CPU-minutes. ``ERPAI_FUZZ_EXAMPLES`` (default 15) raises the generated
+examples per operation for a longer local run.
 """
 
 from __future__ import annotations
