@@ -1,24 +1,29 @@
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from erpai.common import ORMModel
+from erpai.common import Count, Id, Name, Notes, ORMModel, Text, UTCDateTime
+from erpai.limits import EXTERNAL_ID_MAX, FALLBACK_ANSWER_MAX, SYSTEM_MESSAGE_MAX
+
+SystemMessage = Annotated[str, Text(max_length=SYSTEM_MESSAGE_MAX)]
+FallbackAnswer = Annotated[str, Text(max_length=FALLBACK_ANSWER_MAX)]
+ExternalId = Annotated[str, Text(max_length=EXTERNAL_ID_MAX)]
 
 
 class ModelCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=256)
+    name: Name
     build_assistant: bool = True
     is_default: bool = False
     auto_update_to_latest_build: bool = True
-    system_message: str | None = None
-    notes: str | None = None
-    parent_model_id: int | None = None
-    provider_id: int | None = None
-    virtual_user_id: int | None = None
+    system_message: SystemMessage | None = None
+    notes: Notes | None = None
+    parent_model_id: Id | None = None
+    provider_id: Id | None = None
+    virtual_user_id: Id | None = None
     quality_gate_enabled: bool = True
     quality_gate_margin: float = Field(
         default=0.02,
@@ -26,10 +31,10 @@ class ModelCreate(BaseModel):
         le=1.0,
         description="Allowed drop of the validation score before a build is held back.",
     )
-    fallback_answer: str | None = None
+    fallback_answer: FallbackAnswer | None = None
     prefer_curated_answer: bool = True
-    external_id: str | None = Field(default=None, max_length=256)
-    external_system: str | None = Field(default=None, max_length=256)
+    external_id: ExternalId | None = None
+    external_system: ExternalId | None = None
 
 
 # Columns that are NOT NULL: a PATCH may leave them out but may not send null for them.
@@ -49,22 +54,22 @@ class ModelUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=256)
+    name: Name | None = None
     build_assistant: bool | None = None
     is_default: bool | None = None
     auto_update_to_latest_build: bool | None = None
-    system_message: str | None = None
-    notes: str | None = None
-    parent_model_id: int | None = None
-    provider_id: int | None = None
-    virtual_user_id: int | None = None
+    system_message: SystemMessage | None = None
+    notes: Notes | None = None
+    parent_model_id: Id | None = None
+    provider_id: Id | None = None
+    virtual_user_id: Id | None = None
     quality_gate_enabled: bool | None = None
     quality_gate_margin: float | None = Field(default=None, ge=0.0, le=1.0)
-    fallback_answer: str | None = None
+    fallback_answer: FallbackAnswer | None = None
     prefer_curated_answer: bool | None = None
-    external_id: str | None = Field(default=None, max_length=256)
-    external_system: str | None = Field(default=None, max_length=256)
-    object_version: int | None = Field(
+    external_id: ExternalId | None = None
+    external_system: ExternalId | None = None
+    object_version: Count | None = Field(
         default=None, description="If sent, must match the stored version (else 409)."
     )
 
@@ -99,7 +104,7 @@ class ModelRead(ORMModel):
     external_id: str | None
     external_system: str | None
     object_version: int
-    aggregate_last_update_time_utc: datetime | None
+    aggregate_last_update_time_utc: UTCDateTime | None
 
 
 class HierarchyNode(BaseModel):

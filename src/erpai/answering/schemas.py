@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from erpai.common import Text
+from erpai.limits import MESSAGE_MAX, NAME_MAX
 
 
 class ContextMessage(BaseModel):
@@ -11,8 +14,8 @@ class ContextMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"] = Field(description="'user' or 'assistant'")
-    name: str | None = Field(default=None, max_length=256)
-    content: str
+    name: Annotated[str, Text(max_length=NAME_MAX)] | None = None
+    content: Annotated[str, Text(max_length=MESSAGE_MAX)]
 
 
 class Source(BaseModel):

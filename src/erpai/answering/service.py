@@ -18,6 +18,7 @@ from erpai.answering.schemas import AnswerResult, ContextMessage, Source
 from erpai.compilations.artifact import BuildArtifact, build_cache
 from erpai.compilations.models import BuildKind, Compilation, CompilationArtifact, ModelHit
 from erpai.errors import DomainError, InvalidInput
+from erpai.limits import QUESTION_MAX
 from erpai.permissions.service import require_use_model
 from erpai.providers import ProviderClient, ProviderError, get_provider
 from erpai.providers.base import ChatMessage
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("erpai.answering")
-MAX_QUESTION_CHARS = 8000
+MAX_QUESTION_CHARS = QUESTION_MAX
 Event = tuple[str, dict[str, Any]]
 
 

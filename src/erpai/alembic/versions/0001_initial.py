@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 04:37:36.231892
+Create Date: 2026-12-02 04:48:28.491502
 """
 
 from collections.abc import Sequence
