@@ -103,7 +103,7 @@ def build_retrieval(
     x_train, x_held = vectors[: len(in_scope)], vectors[len(in_scope) :]
 
     mark = time.perf_counter()
-    head = IntentHead.fit(x_train, _labels(in_scope, answer_index))
+    head = IntentHead.fit(x_train, _labels(in_scope, answer_index), embedder=embedder.name)
     timings["fit_seconds"] = time.perf_counter() - mark
     mark = time.perf_counter()
     y_held = _labels(held_out, answer_index)
