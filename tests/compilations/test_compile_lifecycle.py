@@ -54,6 +54,8 @@ def test_compile_then_ask_answers_paraphrase_and_rejects_unknown(
         headers=headers,
     ).json()
     assert unknown["answered"] is False and unknown["answer"] is None
+    assert unknown["reason"] == "below_threshold" and unknown["fallback_answer"] == "I don't know."
+    assert answer["reason"] is None and answer["fallback_answer"] is None
     hits = live_client.get(f"/api/v1/models/{model.id}/hits", headers=headers).json()
     assert hits["total"] == 2 and {h["answered"] for h in hits["items"]} == {True, False}
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import get_model
 from erpai.answering.grounding import chat_messages, retrieve
-from erpai.answering.schemas import AnswerResult, ContextMessage, Source
+from erpai.answering.schemas import DEFAULT_FALLBACK_ANSWER, AnswerResult, ContextMessage, Source
 from erpai.compilations.artifact import BuildArtifact, build_cache
 from erpai.compilations.models import BuildKind, Compilation, CompilationArtifact, ModelHit
 from erpai.errors import DomainError, InvalidInput
@@ -108,6 +108,11 @@ def _plan(session: Session, *, model_id: int, question: str, context: Sequence[C
     if build is not None:
         result, matches = retrieve(build[1], text)
         result.compilation_id = build[0]
+    else:
+        result.reason = "no_build"
+    if not result.answered and result.reason is None:
+        result.reason = "below_threshold"
+    result.fallback_answer = model.fallback_answer or DEFAULT_FALLBACK_ANSWER
     plan = _Plan(model_id=model.id, question=text, result=result)
     if result.answered and model.prefer_curated_answer:
         return plan  # the company's own wording, and no provider cost
@@ -128,6 +133,9 @@ def _finish(session: Session, plan: _Plan, answer: str, *, channel: str, user_id
     if plan.generates:
         result.answer = answer.strip() or None
         result.answered = result.answer is not None
+        result.reason = None if result.answered else "empty_generation"
+    if result.answered:
+        result.fallback_answer = None
     hit = ModelHit(
         model_id=plan.model_id,
         compilation_id=result.compilation_id,

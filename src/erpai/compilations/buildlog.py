@@ -42,6 +42,25 @@ def _ratio(value: float | None, part: int, total: int) -> str:
     return "n/a (none given)" if value is None else f"{value:.4f} ({part}/{total})"
 
 
+def _fmt(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else "n/a"
+
+
+def _metric_lines(m: dict[str, object]) -> list[str]:
+    """OOS precision / F1, AUROC, ECE and the threshold sweep (validation with in-scope and OOS rows)."""
+    sweep = m["sweep"]
+    assert isinstance(sweep, list)
+    lines = [
+        f"  OOS precision / F1:     {_fmt(m['oos_precision'])} / {_fmt(m['oos_f1'])}",
+        f"  AUROC of the OOS score: {_fmt(m['auroc'])}",
+        f"  calibration error (ECE): {_fmt(m['ece'])}",
+        "  threshold sweep (confidence threshold: in-scope accuracy / OOS recall / OOS precision):",
+    ]
+    lines += [f"    {row['threshold']:.1f}: {_fmt(row['in_scope_accuracy'])} / {_fmt(row['oos_recall'])} / "
+              f"{_fmt(row['oos_precision'])}" for row in sweep]
+    return lines
+
+
 def _evaluation_lines(evaluation: Evaluation) -> list[str]:
     e = evaluation
     lines = [
@@ -50,6 +69,8 @@ def _evaluation_lines(evaluation: Evaluation) -> list[str]:
         f"  out-of-scope rejection: {_ratio(e.oos_rejection, e.oos_rejected, e.oos_total)}",
         f"  score:                  {'n/a' if evaluation.score is None else f'{evaluation.score:.4f}'}",
     ]
+    if e.in_scope_total and e.oos_total:
+        lines += _metric_lines(e.metrics())
     if evaluation.misses:
         shown = evaluation.misses[:MAX_MISSES_LOGGED]
         lines.append(f"Misses ({len(shown)} of {len(evaluation.misses)} shown):")
