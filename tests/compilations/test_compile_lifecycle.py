@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -56,8 +57,19 @@ def test_compile_then_ask_answers_paraphrase_and_rejects_unknown(
     assert unknown["answered"] is False and unknown["answer"] is None
     assert unknown["reason"] == "below_threshold" and unknown["fallback_answer"] == "I don't know."
     assert answer["reason"] is None and answer["fallback_answer"] is None
+    strict = live_client.patch(
+        f"/api/v1/models/{model.id}", json={"operating_point": "0.99999"}, headers=headers
+    )
+    assert strict.status_code == 200, strict.text
+    refused = live_client.post(
+        f"/api/v1/models/{model.id}/ask",
+        json={"question": "how many paid vacation days do I get each year"},
+        headers=headers,
+    ).json()
+    assert refused["answered"] is False and refused["reason"] == "below_threshold"
+    assert refused["confidence"] == pytest.approx(answer["confidence"])
     hits = live_client.get(f"/api/v1/models/{model.id}/hits", headers=headers).json()
-    assert hits["total"] == 2 and {h["answered"] for h in hits["items"]} == {True, False}
+    assert hits["total"] == 3 and {h["answered"] for h in hits["items"]} == {True, False}
 
 
 def test_completion_notifies_the_user_who_started_it(live_client: TestClient, live_session: Session) -> None:

@@ -4,7 +4,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from erpai.answering.operating_point import DEFAULT_OPERATING_POINT, normalise_operating_point
 from erpai.common import ORMModel
+
+OPERATING_POINT_HELP = (
+    "How readily the model answers: 'reject_more', 'balanced' (the build's calibrated threshold) or "
+    "'answer_more', or an explicit confidence threshold between 0 and 1."
+)
 
 
 class ModelCreate(BaseModel):
@@ -28,8 +34,14 @@ class ModelCreate(BaseModel):
     )
     fallback_answer: str | None = None
     prefer_curated_answer: bool = True
+    operating_point: str = Field(default=DEFAULT_OPERATING_POINT, description=OPERATING_POINT_HELP)
     external_id: str | None = Field(default=None, max_length=256)
     external_system: str | None = Field(default=None, max_length=256)
+
+    @field_validator("operating_point")
+    @classmethod
+    def _operating_point(cls, value: str) -> str:
+        return normalise_operating_point(value)
 
 
 # Columns that are NOT NULL: a PATCH may leave them out but may not send null for them.
@@ -41,6 +53,7 @@ REQUIRED_ON_UPDATE = (
     "quality_gate_enabled",
     "quality_gate_margin",
     "prefer_curated_answer",
+    "operating_point",
 )
 
 
@@ -62,6 +75,7 @@ class ModelUpdate(BaseModel):
     quality_gate_margin: float | None = Field(default=None, ge=0.0, le=1.0)
     fallback_answer: str | None = None
     prefer_curated_answer: bool | None = None
+    operating_point: str | None = Field(default=None, description=OPERATING_POINT_HELP)
     external_id: str | None = Field(default=None, max_length=256)
     external_system: str | None = Field(default=None, max_length=256)
     object_version: int | None = Field(
@@ -75,6 +89,11 @@ class ModelUpdate(BaseModel):
         if value is None:
             raise ValueError("cannot be null")
         return value
+
+    @field_validator("operating_point")
+    @classmethod
+    def _operating_point(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_operating_point(value)
 
     def changes(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True, exclude={"object_version"})
@@ -96,6 +115,7 @@ class ModelRead(ORMModel):
     quality_gate_margin: float
     fallback_answer: str | None
     prefer_curated_answer: bool
+    operating_point: str
     external_id: str | None
     external_system: str | None
     object_version: int

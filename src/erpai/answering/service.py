@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import get_model
 from erpai.answering.grounding import chat_messages, retrieve
+from erpai.answering.operating_point import threshold_for
 from erpai.answering.schemas import DEFAULT_FALLBACK_ANSWER, AnswerResult, ContextMessage, Source
 from erpai.compilations.artifact import BuildArtifact, build_cache
 from erpai.compilations.models import BuildKind, Compilation, CompilationArtifact, ModelHit
@@ -106,7 +107,8 @@ def _plan(session: Session, *, model_id: int, question: str, context: Sequence[C
     build = load_active_build(session, model=model)
     result, matches = AnswerResult(answer=None, confidence=0.0, answered=False), list[Source]()
     if build is not None:
-        result, matches = retrieve(build[1], text)
+        threshold = threshold_for(model.operating_point, build[1].head.threshold)
+        result, matches = retrieve(build[1], text, threshold=threshold)
         result.compilation_id = build[0]
     else:
         result.reason = "no_build"
