@@ -163,6 +163,27 @@ def test_quality_gate_blocks_a_worse_build_until_activated(
     assert live_session.get(AIModel, model.id).conversational_compilation_id == good["id"]  # type: ignore[union-attr]
 
 
+def test_quality_gate_rescores_the_active_build_on_the_current_validation_set(
+    live_client: TestClient, live_session: Session
+) -> None:
+    user, headers = admin_with_token(live_session)
+    model = model_with_qas(live_session, name="HR", user=user, provider=local_provider(live_session))
+    first = _compile(live_client, headers, model.id)
+    # Validation questions no build can answer right (their answer is not taught): every build's score
+    # drops, so only comparing on the same set lets an equally good build through.
+    for n in range(6):
+        live_session.add(ModelQA(model_id=model.id, question=f"What is the code of locker {n}?",
+                                 answer=f"Locker {n} has code {n}{n}{n}.", qa_type="V",
+                                 added_by_user_id=user.id))
+    live_session.commit()
+    second = _compile(live_client, headers, model.id)
+    assert second["validation_score"] < first["validation_score"] - 0.02  # type: ignore[operator]
+    assert "Activation: activated" in str(second["build_log"]), second["build_log"]
+    live_session.rollback()
+    live_session.expire_all()
+    assert live_session.get(AIModel, model.id).conversational_compilation_id == second["id"]  # type: ignore[union-attr]
+
+
 def test_auto_update_off_leaves_activation_to_an_admin(
     live_client: TestClient, live_session: Session
 ) -> None:

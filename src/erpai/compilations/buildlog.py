@@ -11,7 +11,10 @@ from erpai.compilations.pipeline import BuildResult, Evaluation
 MAX_MISSES_LOGGED = 100
 
 
-def activation_decision(session: Session, *, model: AIModel, compilation: Compilation) -> tuple[bool, str]:
+def activation_decision(
+    session: Session, *, model: AIModel, compilation: Compilation, active_score: float | None = None
+) -> tuple[bool, str]:
+    """``active_score``: the active build re-scored on the current validation set (else its stored score)."""
     if not model.auto_update_to_latest_build:
         return False, (
             "not activated: AutoUpdateToLatestBuild is off; "
@@ -22,7 +25,8 @@ def activation_decision(session: Session, *, model: AIModel, compilation: Compil
         if model.conversational_compilation_id
         else None
     )
-    new, old = compilation.validation_score, active.validation_score if active else None
+    new = compilation.validation_score
+    old = active_score if active_score is not None else (active.validation_score if active else None)
     if (
         model.quality_gate_enabled
         and new is not None
@@ -31,7 +35,7 @@ def activation_decision(session: Session, *, model: AIModel, compilation: Compil
     ):
         return False, (
             f"not activated: quality gate: validation score {new:.4f} is worse than the active build "
-            f"#{active.id if active else '?'}'s {old:.4f} "
+            f"#{active.id if active else '?'}'s {old:.4f} on the same validation Q&As "
             f"by more than the margin {model.quality_gate_margin:.4f}; "
             f"activate it anyway with 'erpai build activate {compilation.id}'"
         )

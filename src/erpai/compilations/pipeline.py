@@ -170,3 +170,14 @@ def evaluate(artifact: BuildArtifact, examples: Sequence[Example], vectors: np.n
         if not correct:
             result.misses.append(Miss(example.text, example.answer or None, got, prediction.confidence))
     return result
+
+
+def rescore(session: Session, *, artifact: BuildArtifact, validation: Sequence[Example]) -> float | None:
+    """The quality-gate score of an existing build on the *current* validation Q&As (embeddings from the
+    cache where possible)."""
+    if not validation:
+        return None
+    vectors, _ = embed_with_cache(
+        session, embedder=get_embedder(artifact.embedder), texts=[e.text for e in validation]
+    )
+    return evaluate(artifact, validation, vectors).score
