@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +27,7 @@ from clinc_cache import cache_dir, load_embedded
 from erpai.learning.calibration import fit_logistic, negative_questions, small_features, small_parts
 from erpai.learning.embedders import get_embedder
 from erpai.learning.head import IntentHead
-from erpai.learning.metrics import quality_metrics
+from erpai.learning.metrics import ece, quality_metrics
 
 Split = tuple[np.ndarray, np.ndarray]  # (unit rows, int labels; -1 = out of scope)
 
@@ -88,21 +90,22 @@ def company(p: Pools, rng: np.random.Generator, *, intents: int, per: tuple[int,
 KEYS = ("in_scope_accuracy", "oos_recall", "oos_precision", "oos_f1", "auroc", "ece")
 
 
-def evaluate_head(head: IntentHead, Xt: np.ndarray, yt: np.ndarray) -> dict[str, float]:
-    preds = head.predict(Xt)
-    label = np.array([q.label for q in preds])
-    conf = np.array([q.confidence for q in preds])
-    m = quality_metrics(conf, (yt >= 0) & (label == yt), yt >= 0, head.threshold)
-    return {k: float(m[k]) for k in KEYS if m[k] is not None}  # type: ignore[arg-type]
-
-
-def run(p: Pools, negs: np.ndarray, embedder: str, seeds: range, **shape: object) -> dict[str, float]:
-    rows = []
+def run(p: Pools, negs: np.ndarray, embedder: str, seeds: range,
+        shape: Callable[[int], dict[str, Any]]) -> dict[str, float]:
+    """Mean of the per-company figures, plus ECE over all companies' questions pooled (``ece_pooled``)."""
+    rows, confs, goods = [], [], []
     for seed in seeds:
-        (X, y), (Xt, yt) = company(p, np.random.default_rng(seed), **shape)  # type: ignore[arg-type]
+        (X, y), (Xt, yt) = company(p, np.random.default_rng(seed), **shape(seed))
         head = IntentHead.fit(X, y, embedder=embedder, negatives=negs, seed=seed)
-        rows.append(evaluate_head(head, Xt, yt))
-    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+        preds = head.predict(Xt)
+        label = np.array([q.label for q in preds])
+        confs.append(np.array([q.confidence for q in preds]))
+        goods.append((yt >= 0) & (label == yt))
+        m = quality_metrics(confs[-1], goods[-1], yt >= 0, head.threshold)
+        rows.append({k: float(m[k]) for k in KEYS if m[k] is not None})  # type: ignore[arg-type]
+    out = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    out["ece_pooled"] = float(ece(np.concatenate(confs), np.concatenate(goods)) or 0.0)
+    return out
 
 
 def fit(p: Pools, negs: np.ndarray, seeds: range, parts: tuple[int, ...]) -> np.ndarray:
@@ -138,16 +141,13 @@ def main() -> None:
         print(f'"{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
         return
     p = pools(args.embedder, "test")
-    rows = []
-    for seed in range(args.seeds):
-        shape = dict(SMALL, intents=int(np.random.default_rng(10_000 + seed).integers(10, 31)))
-        rows.append(run(p, negs, args.embedder, range(seed, seed + 1), **shape))
-    mean = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    mean = run(p, negs, args.embedder, range(args.seeds),
+               lambda seed: dict(SMALL, intents=int(np.random.default_rng(10_000 + seed).integers(10, 31))))
     print(f"small companies ({args.seeds} seeds, {args.embedder}): "
           + "  ".join(f"{k} {v:.4f}" for k, v in mean.items()))
     if args.traffic:
         for name, shape in TRAFFIC.items():
-            m = run(p, negs, args.embedder, range(3), **shape)
+            m = run(p, negs, args.embedder, range(3), lambda _seed, s=shape: s)
             print(f"traffic {name}: " + "  ".join(f"{k} {v:.4f}" for k, v in m.items()))
 
 
