@@ -4,12 +4,19 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from erpai.answering.operating_point import DEFAULT_OPERATING_POINT, normalise_operating_point
 from erpai.common import Count, Id, Name, Notes, ORMModel, Text, UTCDateTime
 from erpai.limits import EXTERNAL_ID_MAX, FALLBACK_ANSWER_MAX, SYSTEM_MESSAGE_MAX
 
+OperatingPoint = Annotated[str, Text(max_length=32)]
 SystemMessage = Annotated[str, Text(max_length=SYSTEM_MESSAGE_MAX)]
 FallbackAnswer = Annotated[str, Text(max_length=FALLBACK_ANSWER_MAX)]
 ExternalId = Annotated[str, Text(max_length=EXTERNAL_ID_MAX)]
+
+OPERATING_POINT_HELP = (
+    "How readily the model answers: 'reject_more', 'balanced' (the build's calibrated threshold) or "
+    "'answer_more', or an explicit confidence threshold between 0 and 1."
+)
 
 
 class ModelCreate(BaseModel):
@@ -33,8 +40,14 @@ class ModelCreate(BaseModel):
     )
     fallback_answer: FallbackAnswer | None = None
     prefer_curated_answer: bool = True
+    operating_point: OperatingPoint = Field(default=DEFAULT_OPERATING_POINT, description=OPERATING_POINT_HELP)
     external_id: ExternalId | None = None
     external_system: ExternalId | None = None
+
+    @field_validator("operating_point")
+    @classmethod
+    def _operating_point(cls, value: str) -> str:
+        return normalise_operating_point(value)
 
 
 # Columns that are NOT NULL: a PATCH may leave them out but may not send null for them.
@@ -46,6 +59,7 @@ REQUIRED_ON_UPDATE = (
     "quality_gate_enabled",
     "quality_gate_margin",
     "prefer_curated_answer",
+    "operating_point",
 )
 
 
@@ -67,6 +81,7 @@ class ModelUpdate(BaseModel):
     quality_gate_margin: float | None = Field(default=None, ge=0.0, le=1.0)
     fallback_answer: FallbackAnswer | None = None
     prefer_curated_answer: bool | None = None
+    operating_point: OperatingPoint | None = Field(default=None, description=OPERATING_POINT_HELP)
     external_id: ExternalId | None = None
     external_system: ExternalId | None = None
     object_version: Count | None = Field(
@@ -80,6 +95,11 @@ class ModelUpdate(BaseModel):
         if value is None:
             raise ValueError("cannot be null")
         return value
+
+    @field_validator("operating_point")
+    @classmethod
+    def _operating_point(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_operating_point(value)
 
     def changes(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True, exclude={"object_version"})
@@ -101,6 +121,7 @@ class ModelRead(ORMModel):
     quality_gate_margin: float
     fallback_answer: str | None
     prefer_curated_answer: bool
+    operating_point: str
     external_id: str | None
     external_system: str | None
     object_version: int

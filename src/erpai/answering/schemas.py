@@ -7,6 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from erpai.common import Text
 from erpai.limits import MESSAGE_MAX, NAME_MAX
 
+#: What a model says when it does not know, unless its ``fallback_answer`` says otherwise.
+DEFAULT_FALLBACK_ANSWER = "I don't know."
+#: Why a question got no answer (``AnswerResult.reason``).
+NoAnswerReason = Literal["no_build", "below_threshold", "empty_generation"]
+
 
 class ContextMessage(BaseModel):
     """One earlier message of a conversation (chat comment, assistant turn) given to the answering model."""
@@ -37,3 +42,12 @@ class AnswerResult(BaseModel):
     chat_model: str | None = Field(default=None, description="The provider model that wrote the answer.")
     sources: list[Source] = Field(default_factory=list, description="The matches that grounded the answer.")
     hit_id: int | None = None
+    reason: NoAnswerReason | None = Field(
+        default=None,
+        description="Why there is no answer: 'no_build' (model not compiled), 'below_threshold' "
+        "(not confident enough), 'empty_generation' (the chat provider wrote nothing); null when answered.",
+    )
+    fallback_answer: str | None = Field(
+        default=None,
+        description="The model's fallback answer (default \"I don't know.\") when not answered.",
+    )
