@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from erpai.assistant import preferences, replies, service
+from erpai.assistant.preferences import FormKind
 from erpai.assistant.schemas import (
     AssistantAsk,
     AssistantReply,
@@ -24,6 +25,7 @@ from erpai.assistant.schemas import (
     PreferencesUpdate,
 )
 from erpai.auth import CurrentUser, SessionDep
+from erpai.common import Id
 from erpai.routing import SessionReleasingRoute
 
 router = APIRouter(route_class=SessionReleasingRoute, prefix="/assistant", tags=["assistant"])
@@ -47,7 +49,7 @@ def _sse(events: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[bytes]:
     responses={201: {"content": {"text/event-stream": {}}}},
 )
 def post_message(
-    conversation_id: int,
+    conversation_id: Id,
     data: AssistantAsk,
     session: SessionDep,
     user: CurrentUser,
@@ -62,7 +64,7 @@ def post_message(
 
 @router.post(CONVERSATION + "/context", response_model=PageDataRead)
 async def upload_page_data(
-    conversation_id: int, request: Request, session: SessionDep, user: CurrentUser
+    conversation_id: Id, request: Request, session: SessionDep, user: CurrentUser
 ) -> PageDataRead:
     """Page data: one record (a JSON object) or a navigator page {title, description, objects: [...]}."""
     raw = await request.body()
@@ -83,7 +85,7 @@ def list_instructions(session: SessionDep, user: CurrentUser) -> list[Instructio
 
 @router.put("/instructions/{form_kind}", response_model=InstructionsRead)
 def set_instructions(
-    form_kind: str, data: InstructionsUpdate, session: SessionDep, user: CurrentUser
+    form_kind: FormKind, data: InstructionsUpdate, session: SessionDep, user: CurrentUser
 ) -> InstructionsRead:
     value = preferences.set_instructions(
         session, user_id=user.id, form_kind=form_kind, instructions=data.instructions
@@ -92,7 +94,7 @@ def set_instructions(
 
 
 @router.delete("/instructions/{form_kind}", response_model=InstructionsRead)
-def clear_instructions(form_kind: str, session: SessionDep, user: CurrentUser) -> InstructionsRead:
+def clear_instructions(form_kind: FormKind, session: SessionDep, user: CurrentUser) -> InstructionsRead:
     """Back to the system setting's default."""
     value = preferences.set_instructions(session, user_id=user.id, form_kind=form_kind, instructions=None)
     return _instructions(form_kind, value)

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from erpai.answering.schemas import Source
 from erpai.assistant.models import AssistantMessage
-from erpai.common import ORMModel
+from erpai.common import Count, Id, Notes, ORMModel, Text, UTCDateTime
+from erpai.limits import NAME_MAX
+
+Title = Annotated[str, Text(min_length=1, max_length=NAME_MAX)]
 
 MessageRole = Literal["user", "assistant", "system"]
 
@@ -16,20 +18,18 @@ MessageRole = Literal["user", "assistant", "system"]
 class ConversationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model_id: int | None = Field(
+    model_id: Id | None = Field(
         default=None, description="Default: the caller's assigned model, else the default model."
     )
-    title: str | None = Field(
-        default=None, min_length=1, max_length=256, description="Default: the first message."
-    )
+    title: Title | None = Field(default=None, description="Default: the first message.")
 
 
 class ConversationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=256)
-    notes: str | None = None
-    object_version: int | None = Field(
+    title: Title | None = None
+    notes: Notes | None = None
+    object_version: Count | None = Field(
         default=None, description="If sent, must match the stored version (else 409)."
     )
 
@@ -49,7 +49,7 @@ class ConversationRead(ORMModel):
     title: str
     is_active: bool
     notes: str | None
-    creation_time_utc: datetime
+    creation_time_utc: UTCDateTime
     object_version: int
 
 
@@ -61,7 +61,7 @@ class MessageRead(BaseModel):
     sources: Any = Field(default=None, description="What the answer was grounded on (assistant messages).")
     debug: Any = Field(default=None, description="With debug on: the exact prompt and the raw response.")
     diagnostics: Any = Field(default=None, description="With diagnostics on: tokens, latency, build.")
-    creation_time_utc: datetime
+    creation_time_utc: UTCDateTime
 
     @classmethod
     def from_row(cls, row: AssistantMessage) -> MessageRead:
@@ -124,7 +124,9 @@ class InstructionsRead(BaseModel):
 class InstructionsUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    instructions: str | None = Field(default=None, description="Empty or null: back to the default.")
+    instructions: str | None = Field(
+        default=None, max_length=8000, description="Empty or null: back to the default."
+    )
 
 
 class PreferencesRead(ORMModel):
