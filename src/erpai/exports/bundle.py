@@ -135,7 +135,8 @@ def _parse(lines: Iterable[str]) -> _Bundle:
                     raise ValueError(f"the first line must be an {FORMAT} header of version {VERSION}")
                 bundle.settings = data["model"]
             elif kind == "qa":
-                bundle.qas.append(QACreate.model_validate({"model_id": 0, **data}))
+                # model_id: a placeholder for validation; the rows get the new model's id on insert
+                bundle.qas.append(QACreate.model_validate({"model_id": 1, **data}))
             elif kind == "conversation":
                 bundle.conversations.append(_Conversation.model_validate(data))
             else:
