@@ -117,6 +117,8 @@ class OpenAIHandler(BaseHTTPRequestHandler):
         self._json({"object": "list", "data": data})
 
     def _chat(self, body: dict[str, Any]) -> None:
+        if self.fake.chat_delay and self.fake._stop.wait(self.fake.chat_delay):
+            return
         reply = self.fake.reply_for(body.get("messages", []))
         if body.get("stream"):
             self._stream(body["model"], reply)
