@@ -65,14 +65,14 @@ def rule_ai(session: Session) -> RuleAI:
     )
 
 
-_clients: dict[tuple[int, int], ProviderClient] = {}
+_clients: dict[tuple[int, int, str, str, str], ProviderClient] = {}
 _clients_lock = threading.Lock()
 
 
 def _client(row: Provider | None) -> ProviderClient:
     """One client per provider version (building an SDK client per save would cost more than the rule)."""
     assert row is not None
-    key = (row.id, row.object_version)
+    key = (row.id, row.object_version, row.base_model_name, row.config_json, row.api_key_encrypted or "")
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
