@@ -51,7 +51,7 @@ def test_aivalidate_passes_only_on_true(
 def test_timeout_fails_validation_and_sets_empty(
     client: TestClient, admin: Auth, default_model: Any, fake_openai: FakeOpenAI
 ) -> None:
-    _host_rule(client, admin, "AIVALIDATE", timeout_ms=200)
+    validate = _host_rule(client, admin, "AIVALIDATE", timeout_ms=200)
     fake_openai.fail("POST /v1/chat/completions", hang=3, times=2)
     result = _evaluate(client, admin)
     assert result["errors"][0]["reason"] == "no answer within 200 ms"
@@ -65,7 +65,7 @@ def test_timeout_fails_validation_and_sets_empty(
         fields=["Iban", "Note"],
         actions=[{"type": "AISET", "attribute": "Note", "prompt": "note for {Iban}", "timeout_ms": 200}],
     )
-    client.patch("/api/v1/rules/1", json={"enabled": False}, headers=admin[1])
+    client.patch(f"/api/v1/rules/{validate['id']}", json={"enabled": False}, headers=admin[1])
     result = _evaluate(client, admin, Note="old")
     assert result["record"]["Note"] == "" and result["set"] == {"Note": ""}
 
