@@ -213,6 +213,9 @@ POLICY: dict[tuple[str, str], Row] = {
     ("GET", V1 + "/records/{kind}/{record_id}"): row(200, SIGNED_IN, params=PARTIES),
     ("PATCH", V1 + "/records/{kind}/{record_id}"): row(200, SIGNED_IN, params=PARTIES, json={"phone": "1"}),
     ("DELETE", V1 + "/records/{kind}/{record_id}"): row(204, ADMIN, params=PARTIES),
+    ("POST", V1 + "/records/{kind}/import"): row(
+        200, ADMIN, params=PARTIES, query={"format": "csv"}, content="name\nACME\n"
+    ),
     # Train AI: a member of the group who also trains the target model
     ("POST", GROUP + "/train"): row(
         201, OWNER, json={"comment_ids": ["@comment_id"], "model_id": "@model_id"}

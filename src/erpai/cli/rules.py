@@ -9,9 +9,11 @@ from typing import Any
 import typer
 
 from erpai.cli.acting import AsOption, acting_user_or_none
-from erpai.cli.output import JsonOption, cli_session, emit, handle_errors, print_json
+from erpai.cli.output import JsonOption, cli_session, emit, err_console, fail, handle_errors, print_json
 from erpai.common import PageParams
+from erpai.qas.io import ImportRejected, decode_text, infer_format
 from erpai.records import service as records
+from erpai.records.io import import_records
 from erpai.rules import service
 from erpai.rules.schemas import EvaluateRequest, RuleRead, RuleUpdate, RuleWrite, RunRead
 
@@ -194,3 +196,29 @@ def delete_record(kind: str, record_id: int, as_login: str = AsOption) -> None:
             session, kind=kind, record_id=record_id, actor=acting_user_or_none(session, as_login)
         )
         typer.echo(f"{kind} record {record_id} deleted")
+
+
+@record_app.command("import")
+@handle_errors
+def import_file(
+    kind: str = typer.Argument(..., help="parties, products or enterprise_companies."),
+    path: Path = typer.Argument(..., exists=True, dir_okay=False),
+    fmt: str = typer.Option(None, "--format", help="csv or jsonl (default: from the file name)."),
+    as_login: str = AsOption,
+) -> None:
+    """Load master data from an ERP export: every row or none; bad rows are listed with their line."""
+    with cli_session() as session:
+        text = decode_text(path.read_bytes())
+        try:
+            count = import_records(
+                session,
+                kind=kind,
+                content=text,
+                fmt=infer_format(fmt, filename=path.name),
+                actor=acting_user_or_none(session, as_login),
+            )
+        except ImportRejected as exc:
+            for error in exc.errors:
+                err_console.print(f"{path.name}: {error}", highlight=False, markup=False)
+            raise fail(exc.message) from None
+        typer.echo(f"imported {count} {kind} record(s)")

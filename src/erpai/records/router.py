@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from erpai.auth import CurrentUser, SessionDep
 from erpai.common import Page, PageParams, page_params
+from erpai.qas.io import ImportRejected, decode_text, infer_format
+from erpai.qas.router import read_upload
+from erpai.qas.schemas import ImportResult
 from erpai.records import service
+from erpai.records.io import import_records
 from erpai.records.service import RuleRefused
 from erpai.routing import SessionReleasingRoute
 from erpai.rules.engine import Firing
@@ -73,3 +78,28 @@ def update_record(kind: str, record_id: int, body: RecordBody, session: SessionD
 def delete_record(kind: str, record_id: int, session: SessionDep, user: CurrentUser) -> Response:
     service.delete_record(session, kind=kind, record_id=record_id, actor=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{kind}/import",
+    response_model=ImportResult,
+    responses={422: {"description": "Bad rows: `errors` lists each with its line, field and message"}},
+)
+async def import_file(
+    kind: str,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    format: Literal["csv", "jsonl"] | None = Query(default=None, description="Default: from the file name"),
+) -> ImportResult | JSONResponse:
+    """Parties, products, enterprise companies from CSV or JSONL (body or multipart `file`): all or none."""
+    data, filename, content_type = await read_upload(request)
+    fmt = infer_format(format, filename=filename, content_type=content_type)
+    try:
+        imported = await run_in_threadpool(
+            lambda: import_records(session, kind=kind, content=decode_text(data), fmt=fmt, actor=user)
+        )
+    except ImportRejected as exc:
+        body = {"detail": exc.message, "field": exc.field, "errors": [e.as_dict() for e in exc.errors]}
+        return JSONResponse(body, status_code=422)
+    return ImportResult(imported=imported)

@@ -91,7 +91,7 @@ def save_record(
         log_runs(session, firing)
         session.commit()
         raise RuleRefused(firing)
-    target = row if row is not None else spec.model()
+    target: Any = row if row is not None else spec.model()
     for name, value in (cleaned | firing.set).items():
         setattr(target, name, value)
     if row is None:
