@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import find_default_model
 from erpai.answering.service import _chat_model as chat_model_name  # the build's model, else the base model
 from erpai.answering.service import load_active_build
@@ -38,24 +39,26 @@ class Answer:
 
 def default_model_problem(session: Session) -> str | None:
     """None when rules can run; else a sentence saying what is missing."""
+    return _default_chat(session)[2]
+
+
+def _default_chat(session: Session) -> tuple[AIModel | None, Provider | None, str | None]:
     model = find_default_model(session)
     if model is None:
-        return "rules use the default model, and no model is the default"
+        return None, None, "rules use the default model, and no model is the default"
     provider = session.get(Provider, model.provider_id) if model.provider_id is not None else None
     if provider is None:
-        return f"the default model '{model.name}' has no provider"
+        return model, None, f"the default model '{model.name}' has no provider"
     if "chat" not in capabilities_of(provider):
-        return f"provider '{provider.name}' of the default model '{model.name}' lacks the 'chat' capability"
-    return None
+        return model, provider, f"provider '{provider.name}' of the default model '{model.name}' lacks 'chat'"
+    return model, provider, None
 
 
 def rule_ai(session: Session) -> RuleAI:
-    problem = default_model_problem(session)
-    if problem is not None:
+    model, provider, problem = _default_chat(session)
+    if problem is not None or model is None:
         return RuleAI(problem=problem)
-    model = find_default_model(session)
-    assert model is not None and model.provider_id is not None
-    client = _client(session.get(Provider, model.provider_id))
+    client = _client(provider)
     build = load_active_build(session, model=model)
     chain = build[1].system_messages if build else system_message_chain(session, model=model)
     return RuleAI(
