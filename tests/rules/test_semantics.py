@@ -238,3 +238,36 @@ def test_rules_are_admin_only_and_try_runs_a_disabled_rule(
         headers=admin[1],
     )
     assert tried.status_code == 200 and tried.json()["warnings"][0]["message"] == "Bad IBAN Z"
+
+
+def test_evaluate_fires_attribute_changed_only_for_changed_fields(
+    client: TestClient, admin: Auth, default_model: Any, fake_openai: FakeOpenAI
+) -> None:
+    make_rule(
+        client,
+        admin,
+        name="IBAN",
+        entity="PartyBankAccounts",
+        fields=["BankAccountCode", "Party.Name"],
+        event="attribute_changed",
+        attribute="BankAccountCode",
+        actions=[
+            {
+                "type": "AIVALIDATE",
+                "prompt": "Is '{BankAccountCode}' a valid IBAN?",
+                "message": "The provided IBAN {BankAccountCode} isn't valid!",
+            }
+        ],
+    )
+    body: dict[str, Any] = {
+        "entity": "PartyBankAccounts",
+        "event": "update",
+        "changed": ["Note"],
+        "record": {"BankAccountCode": "99999", "Party": {"Name": "ACME"}},
+    }
+    assert client.post(EVALUATE, json=body, headers=admin[1]).json()["runs"] == []
+    fake_openai.script("false")
+    result = client.post(EVALUATE, json={**body, "changed": ["BankAccountCode"]}, headers=admin[1]).json()
+    assert result["errors"][0]["message"] == "The provided IBAN 99999 isn't valid!"
+    assert result["errors"][0]["reason"] == "the model answered 'false'"
+    assert result["runs"][0]["outcome"] == "failed" and result["runs"][0]["tokens"] == 15
