@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run install install-test test lint pytest pg demo clean
+.PHONY: run install install-test test lint pytest pg demo clean chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,15 @@ lint: install-test
 pg:
 	@bash scripts/pg_test_cluster.sh
 
-test: install-test lint
+chromium:
+	@bash scripts/ensure_chromium.sh
+
+test: install-test lint chromium
 	ERPAI_TEST_PG_URL="$$(bash scripts/pg_test_cluster.sh)" $(BIN)/pytest
+
+# The README's screenshots, taken by the browser tests.
+screenshots: install-test chromium
+	ERPAI_SCREENSHOTS_DIR=docs $(BIN)/pytest tests/web -q -k "compiled_and_asked or learns_it"
 
 clean:
 	rm -rf $(VENV) var

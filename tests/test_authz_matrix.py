@@ -248,8 +248,9 @@ def _api_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
 
 
 def app_routes() -> list[tuple[str, str]]:
-    """(method, path template) of every API endpoint of the app, included routers flattened."""
-    return sorted(_api_routes(create_app(startup_tasks=False)))
+    """(method, path template) of every API endpoint of the app (/api/...), included routers flattened.
+    The web pages call the same services; tests/web/test_permissions.py walks them as a plain user."""
+    return sorted((m, p) for m, p in _api_routes(create_app(startup_tasks=False)) if p.startswith("/api/"))
 
 
 def test_every_route_has_a_policy_row() -> None:

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.routing import Route
@@ -34,12 +34,16 @@ from erpai.rules.router import router as rules_router
 from erpai.settings.router import router as settings_router
 from erpai.training.router import router as training_router
 from erpai.users.router import router as users_router
+from erpai.web.render import error_page
+from erpai.web.router import mount_web
 
 log = logging.getLogger("erpai.api")
 
 
-def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    if not request.url.path.startswith("/api/"):
+        return error_page(request, exc)
     headers = exc.headers if isinstance(exc, TooManyRequests) else None
     body = {"detail": exc.message, "field": exc.field}
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
@@ -153,4 +157,5 @@ def create_app(*, startup_tasks: bool = True) -> FastAPI:
     app.include_router(api_router())
     app.mount("/v1", create_openai_app())  # the OpenAI-compatible API, with OpenAI's error shape
     app.router.routes.append(Route("/mcp", mcp))  # MCP over streamable HTTP (bearer token)
+    mount_web(app)
     return app

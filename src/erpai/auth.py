@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from erpai.db import get_session
 from erpai.errors import Forbidden, TooManyRequests, Unauthorized
 from erpai.settings.service import get_int_setting
-from erpai.users.models import User
+from erpai.users.models import ApiToken, User
 from erpai.users.service import authenticate_token
 from erpai.users.throttle import failed_auth_throttle
 
@@ -33,7 +33,7 @@ class Principal:
     token_id: int
 
 
-def _client_address(request: Request) -> str:
+def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -48,16 +48,22 @@ def _refuse_if_throttled(session: Session, client: str) -> None:
         )
 
 
-def current_principal(request: Request, session: SessionDep, credentials: BearerCredentials) -> Principal:
-    if credentials is None or not credentials.credentials.strip():
-        raise Unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
-    client = _client_address(request)
+def authenticate_throttled(session: Session, *, token: str, client: str) -> tuple[ApiToken, User]:
+    """Every sign-in with a token (API bearer, web sign-in form): 429 after too many failures."""
     _refuse_if_throttled(session, client)
     try:
-        token, user = authenticate_token(session, token=credentials.credentials.strip())
+        return authenticate_token(session, token=token)
     except Unauthorized:
         failed_auth_throttle.record_failure(client)
         raise
+
+
+def current_principal(request: Request, session: SessionDep, credentials: BearerCredentials) -> Principal:
+    if credentials is None or not credentials.credentials.strip():
+        raise Unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
+    token, user = authenticate_throttled(
+        session, token=credentials.credentials.strip(), client=client_address(request)
+    )
     session.commit()  # no transaction (SQLite: the write lock) held while the endpoint waits for a thread
     return Principal(user=user, token_id=token.id)
 

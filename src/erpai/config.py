@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     job_stale_seconds: float = Field(
         default=60.0, gt=0, description="A SQLite job not stamped for this long: its worker is presumed dead."
     )
+    web_session_hours: float = Field(default=12.0, gt=0, description="A browser sign-in lasts this long.")
     fine_tune_poll_seconds: float = Field(default=30.0, gt=0, description="Pause between job polls.")
     fine_tune_timeout_seconds: float = Field(default=86_400.0, gt=0, description="A fine-tune job's limit.")
 

@@ -16,6 +16,7 @@ from erpai.rules import models as rules
 from erpai.settings import models as settings
 from erpai.training import models as training
 from erpai.users import models as users
+from erpai.web import models as web
 
 __all__ = [
     "Base",
@@ -34,4 +35,5 @@ __all__ = [
     "settings",
     "training",
     "users",
+    "web",
 ]

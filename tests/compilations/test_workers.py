@@ -108,7 +108,7 @@ def test_in_process_worker_runs_the_compile(live_engine: Engine, live_session: S
     live_session.rollback()  # end any read snapshot
     live_session.expire_all()
     done = live_session.get(Compilation, compilation.id)
-    assert done is not None and done.is_successful and len(done.assets) == 8
+    assert done is not None and done.is_successful and len(done.assets) == 9
 
 
 def test_server_started_worker_processes_run_jobs_on_postgresql(

@@ -207,3 +207,14 @@ def _read(comment: ChatComment, author: User, names: dict[int, str]) -> CommentR
         is_system=comment.is_system,
         creation_time_utc=comment.creation_time_utc,
     )
+
+
+def pending_answer_comment_ids(session: Session, *, group_id: int) -> list[int]:
+    """Comments of the group whose arbiter answer is still owed (the chat shows "thinking…" for them)."""
+    stmt = (
+        select(ArbiterTask.comment_id)
+        .join(ChatComment, ChatComment.id == ArbiterTask.comment_id)
+        .where(ChatComment.group_id == group_id, ArbiterTask.status.in_(("pending", "running")))
+        .distinct()
+    )
+    return sorted(session.scalars(stmt))

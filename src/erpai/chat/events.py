@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import anyio
@@ -83,7 +83,9 @@ async def comment_events(
     token_id: int,
     after_id: int,
     limits: StreamLimits,
+    formatter: Callable[[CommentRead], str] = format_event,
 ) -> AsyncIterator[str]:
+    """``formatter`` turns a comment into its event (the web page's stream sends rendered HTML)."""
     started = time.monotonic()
     deadline = started + limits.lifetime
     last_sent = last_auth = started
@@ -108,7 +110,7 @@ async def comment_events(
             return
         for comment in batch:
             after_id = comment.id
-            yield format_event(comment)
+            yield formatter(comment)
         if batch:
             last_sent = time.monotonic()
         if len(batch) == BATCH:

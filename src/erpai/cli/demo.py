@@ -34,6 +34,7 @@ def demo_command(
         "models": [m.name for m in models],
         "compiled": len(pending),
         "url": url,
+        "sign_in_url": f"{url}/sign-in",
         "admin_token": token,
     }
     if as_json:
@@ -43,6 +44,7 @@ def demo_command(
         f"demo company {'loaded' if created else 'already present'}; {len(pending)} model(s) compiled"
     )
     # Plain echo: rich would wrap the long lines that people copy and paste.
+    typer.echo(f"Web UI: {url}/sign-in   (sign in with the token below)")
     typer.echo(f"API:    {url}/api/v1   (docs at {url}/docs)")
     typer.echo(f"Token:  {token}")
     typer.echo(f'Try:    curl -H "Authorization: Bearer {token}" {url}/api/v1/models')

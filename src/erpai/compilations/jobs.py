@@ -6,13 +6,14 @@ import hashlib
 import json
 import logging
 import threading
+from dataclasses import asdict
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
 from erpai.compilations import finetune
-from erpai.compilations.buildlog import activation_decision, format_build_log
+from erpai.compilations.buildlog import MAX_MISSES_LOGGED, activation_decision, format_build_log
 from erpai.compilations.models import (
     BuildKind,
     Compilation,
@@ -21,6 +22,7 @@ from erpai.compilations.models import (
     CompilationStatus,
 )
 from erpai.compilations.pipeline import BuildResult, Progress, build_retrieval
+from erpai.compilations.progress import ProgressRecorder
 from erpai.compilations.service import (
     ACTIVE_STATES,
     _notify_completion,
@@ -90,9 +92,9 @@ def run_compilation(*, compilation_id: int, progress: Progress | None = None) ->
         if not _claim(session, compilation_id):
             log.info("compilation %s was already claimed", compilation_id)
             return
-        with Heartbeat(compilation_id):
+        with Heartbeat(compilation_id), ProgressRecorder(compilation_id, progress) as recorder:
             try:
-                _compile(session, compilation_id, progress)
+                _compile(session, compilation_id, recorder)
             except Exception as exc:
                 session.rollback()
                 message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
@@ -117,6 +119,8 @@ def _compile(session: Session, compilation_id: int, progress: Progress | None) -
     model = session.get(AIModel, compilation.model_id)
     assert model is not None
     provider = session.get(Provider, model.provider_id) if model.provider_id else None
+    if progress:
+        progress("snapshot", 0, 1)
     inputs = take_snapshot(session, model=model)
     tune = (
         finetune.prepare(session, compilation=compilation, model=model, provider=provider, inputs=inputs)
@@ -134,6 +138,8 @@ def _compile(session: Session, compilation_id: int, progress: Progress | None) -
     )
     _store(session, compilation, result)
     if tune is not None:
+        if progress:
+            progress("fine_tune", 0, 1)
         retrieval_log = format_build_log(compilation, model, result, finetune.ACTIVATION_PENDING)
         finetune.run(session, compilation=compilation, plan=tune, retrieval_log=retrieval_log)
     activate, reason = activation_decision(session, model=model, compilation=compilation)
@@ -149,6 +155,8 @@ def _compile(session: Session, compilation_id: int, progress: Progress | None) -
     compilation.completion_time_utc = utcnow()
     _notify_completion(compilation)
     session.commit()
+    if progress:
+        progress("done", 1, 1)
 
 
 def _store(session: Session, compilation: Compilation, result: BuildResult) -> None:
@@ -177,6 +185,7 @@ def _store(session: Session, compilation: Compilation, result: BuildResult) -> N
         "artifact_sha256": digest,
         "artifact_bytes": str(len(content)),
         "newly_embedded": str(result.newly_embedded),
+        "validation_misses": json.dumps([asdict(m) for m in evaluation.misses[:MAX_MISSES_LOGGED]]),
     }
     for key, value in assets.items():
         session.add(CompilationAsset(compilation_id=compilation.id, asset_key=key, value=value))

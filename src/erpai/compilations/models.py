@@ -50,10 +50,21 @@ class Compilation(AggregateRoot, Base):
     validation_score: Mapped[float | None]
     worker_id: Mapped[str | None] = mapped_column(String(128))
     heartbeat_time_utc: Mapped[datetime | None]
+    # Live progress while the build runs (written by compilations.progress, kept afterwards).
+    progress_stage: Mapped[str | None] = mapped_column(String(32))
+    progress_percent: Mapped[int | None]
+    progress_log: Mapped[str | None] = mapped_column(Text)
 
     assets: Mapped[list[CompilationAsset]] = relationship(
         back_populates="compilation", cascade="all, delete-orphan", order_by="CompilationAsset.id"
     )
+
+
+    @property
+    def progress(self) -> dict[str, object] | None:
+        if self.progress_stage is None:
+            return None
+        return {"stage": self.progress_stage, "percent": self.progress_percent or 0}
 
 
 class CompilationAsset(Base):

@@ -102,9 +102,13 @@ def build_retrieval(
         checkpoint()
     x_train, x_held = vectors[: len(in_scope)], vectors[len(in_scope) :]
 
+    if progress:
+        progress("training", 0, 1)
     mark = time.perf_counter()
     head = IntentHead.fit(x_train, _labels(in_scope, answer_index))
     timings["fit_seconds"] = time.perf_counter() - mark
+    if progress:
+        progress("evaluating", 0, 1)
     mark = time.perf_counter()
     y_held = _labels(held_out, answer_index)
     known = y_held != UNKNOWN_ANSWER

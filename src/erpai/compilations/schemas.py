@@ -14,6 +14,11 @@ class CompileRequest(BaseModel):
     kind: Literal["retrieval", "fine_tune"] = "retrieval"
 
 
+class CompileProgress(BaseModel):
+    stage: str = Field(description="snapshot, embedding, training, evaluating, fine_tune, finishing, done")
+    percent: int = Field(ge=0, le=100, description="Of the whole build")
+
+
 class CompilationRead(ORMModel):
     id: int
     model_id: int
@@ -27,6 +32,8 @@ class CompilationRead(ORMModel):
     validation_score: float | None
     error_message: str | None
     build_log: str | None
+    progress: CompileProgress | None = Field(default=None, description="Live while running; kept after")
+    progress_log: str | None = Field(default=None, description="The stages so far, with elapsed seconds")
     object_version: int
 
 

@@ -247,11 +247,20 @@ def _notify_completion(compilation: Compilation) -> None:
 
 
 def list_hits(
-    session: Session, *, model_id: int, params: PageParams, actor: User, answered: bool | None = None
+    session: Session,
+    *,
+    model_id: int,
+    params: PageParams,
+    actor: User,
+    answered: bool | None = None,
+    max_score: float | None = None,
 ) -> tuple[list[ModelHit], int]:
-    """The model's answered and unanswered questions, for its trainers (403 for others)."""
+    """The model's answered and unanswered questions, for its trainers (403 for others).
+    ``max_score``: only hits whose confidence is below it (the low-confidence ones)."""
     require_train_model(session, user=actor, model_id=model_id)
     stmt = select(ModelHit).where(ModelHit.model_id == model_id).order_by(ModelHit.id.desc())
     if answered is not None:
         stmt = stmt.where(ModelHit.answered.is_(answered))
+    if max_score is not None:
+        stmt = stmt.where(ModelHit.score < max_score)
     return fetch_page(session, stmt, params)

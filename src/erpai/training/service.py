@@ -19,7 +19,13 @@ from erpai.permissions.service import (
     require_train_model,
 )
 from erpai.training.io import parse_conversations
-from erpai.training.models import Origin, ParticipantRole, TrainingConversation, TrainingConversationMessage
+from erpai.training.models import (
+    Origin,
+    ParticipantRole,
+    PreferencePair,
+    TrainingConversation,
+    TrainingConversationMessage,
+)
 from erpai.training.schemas import ROLE_CODES, ConversationUpdate, MessageIn, MessageUpdate
 from erpai.users.models import User
 
@@ -296,3 +302,10 @@ def snapshot_training_pairs(session: Session, *, model_ids: list[int]) -> list[t
     if current is not None and user_turn and reply:
         pairs.append((current, "\n".join(user_turn), "\n".join(reply)))
     return pairs
+
+
+def list_preference_pairs(session: Session, *, conversation_id: int) -> list[PreferencePair]:
+    """The correction pairs (rejected AI answer, person's correction) a Train AI conversation holds."""
+    get_conversation(session, conversation_id=conversation_id)
+    stmt = select(PreferencePair).where(PreferencePair.training_conversation_id == conversation_id)
+    return list(session.scalars(stmt.order_by(PreferencePair.id)))

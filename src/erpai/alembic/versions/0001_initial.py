@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 04:31:14.478237
+Create Date: 2026-12-02 04:43:46.431129
 """
 
 from collections.abc import Sequence
@@ -511,6 +511,9 @@ def upgrade() -> None:
         sa.Column("validation_score", sa.Double(), nullable=True),
         sa.Column("worker_id", sa.String(length=128), nullable=True),
         sa.Column("heartbeat_time_utc", sa.DateTime(), nullable=True),
+        sa.Column("progress_stage", sa.String(length=32), nullable=True),
+        sa.Column("progress_percent", sa.Integer(), nullable=True),
+        sa.Column("progress_log", sa.Text(), nullable=True),
         sa.Column("object_version", sa.Integer(), nullable=False),
         sa.Column("external_id", sa.String(length=256), nullable=True),
         sa.Column("external_system", sa.String(length=256), nullable=True),
@@ -694,6 +697,31 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index(batch_op.f("ix_training_conversations_model_id"), ["model_id"], unique=False)
+
+    op.create_table(
+        "web_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("session_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("api_token_id", sa.Integer(), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
+        sa.Column("expiry_time_utc", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["api_token_id"],
+            ["api_tokens.id"],
+            name=op.f("fk_web_sessions_api_token_id_api_tokens"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_web_sessions_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
+        sa.UniqueConstraint("session_hash", name=op.f("uq_web_sessions_session_hash")),
+    )
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_web_sessions_api_token_id"), ["api_token_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "assistant_messages",
@@ -907,6 +935,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_assistant_messages_conversation_id"))
 
     op.drop_table("assistant_messages")
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
+        batch_op.drop_index(batch_op.f("ix_web_sessions_api_token_id"))
+
+    op.drop_table("web_sessions")
     with op.batch_alter_table("training_conversations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_training_conversations_model_id"))
         batch_op.drop_index(batch_op.f("ix_training_conversations_last_update_time_utc"))
