@@ -117,3 +117,19 @@ def test_aiwarning_on_a_party_name_saves_and_returns_the_warning(
     fake_openai.script("true")
     clean = client.post("/api/v1/records/parties", json={"name": "ACME Ltd."}, headers=admin[1])
     assert clean.json()["warnings"] == []
+
+
+def test_a_long_aiset_answer_is_cut_to_the_field(
+    client: TestClient, admin: Auth, default_model: dict[str, Any], fake_openai: FakeOpenAI
+) -> None:
+    make_rule(
+        client,
+        admin,
+        name="Short",
+        entity="products",
+        event="create",
+        actions=[{"type": "AISET", "attribute": "ShortName", "prompt": "Abbreviate {Name}"}],
+    )
+    fake_openai.script("A" * 500)
+    created = client.post("/api/v1/records/products", json={"name": "Chair"}, headers=admin[1])
+    assert created.status_code == 201 and created.json()["record"]["short_name"] == "A" * 64

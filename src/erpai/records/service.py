@@ -92,7 +92,7 @@ def save_record(
         session.commit()
         raise RuleRefused(firing)
     target: Any = row if row is not None else spec.model()
-    for name, value in (cleaned | firing.set).items():
+    for name, value in (cleaned | _fitted(spec, firing.set)).items():
         setattr(target, name, value)
     if row is None:
         session.add(target)
@@ -102,6 +102,15 @@ def save_record(
     log_runs(session, firing)
     session.commit()
     return row_to_dict(spec, target), firing
+
+
+def _fitted(spec: KindSpec, values: dict[str, str]) -> dict[str, str]:
+    """AISET answers cut to their column's length (a chatty model must not fail the save)."""
+    fitted = {}
+    for name, value in values.items():
+        field = spec.field(name)
+        fitted[name] = value[: field.max_length] if field is not None and field.max_length else value
+    return fitted
 
 
 def _check_refs(session: Session, spec: KindSpec, values: dict[str, Any]) -> None:
