@@ -10,9 +10,8 @@ from erpai.learning.embedders import DEFAULT_EMBEDDER, EMBEDDER_NAMES, get_embed
 from erpai.learning.head import IntentHead, Prediction
 
 
-def _clusters(
-    k: int, per: int, d: int = 64, noise: float = 0.3, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _clusters(k: int, per: int, d: int = 64, noise: float = 0.3,
+              seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((k, d)).astype(np.float32)
     y = np.repeat(np.arange(k), per)
@@ -91,7 +90,7 @@ def test_round_trip_bytes(mode: str) -> None:
     head = IntentHead.fit(X, y, mode=mode)
     head.threshold = 0.42
     data = head.to_bytes()
-    assert data[:2] == b"PK"  # npz archive, no pickle
+    assert data[:2] == b"PK"        # npz archive, no pickle
     again = IntentHead.from_bytes(data)
     assert again.threshold == pytest.approx(0.42)
     a, b = head.predict(X[:20]), again.predict(X[:20])
@@ -117,7 +116,7 @@ def test_bulgarian_paraphrase_with_default_embedder() -> None:
     emb = get_embedder(DEFAULT_EMBEDDER)
     assert get_embedder(DEFAULT_EMBEDDER) is emb
     questions = [
-        "Колко дни отпуск имам годишно?",  # 20 работни дни
+        "Колко дни отпуск имам годишно?",          # 20 работни дни
         "Как да сменя паролата си?",
         "Кога се изплаща заплатата?",
         "Къде е офисът на фирмата?",

