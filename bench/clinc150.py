@@ -50,7 +50,14 @@ def main() -> None:
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     figures = json.loads(output)
     print(f"CLINC150 full (Larson): train 15000, val 3100, test 5500; embedder {args.embedder or 'default'}")
+    for row in figures.pop("sweep", []):
+        cells = " / ".join("n/a" if row[k] is None else f"{row[k]:.4f}"
+                           for k in ("in_scope_accuracy", "oos_recall", "oos_precision"))
+        print(f"sweep threshold {row['threshold']:.1f}: in-scope / OOS recall / OOS precision {cells}")
     for key, value in figures.items():
+        if not isinstance(value, float):
+            print(f"{key:20s} {value}")
+            continue
         target = TARGETS.get(key)
         verdict = ""
         if target:

@@ -4,9 +4,13 @@ test + oos_test → TEST. Out-of-scope rows get ``"answer": null``."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clinc150" / "data_full.json"
+DATA = Path(os.environ.get(
+    "ERPAI_CLINC150",
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clinc150" / "data_full.json",
+))
 
 
 def _write(path: Path, rows: list[list[str]]) -> Path:

@@ -20,7 +20,7 @@ from erpai.evaluation import LabelledQuestion
 
 
 def _test_accuracy(model_id: int, test: list[LabelledQuestion]) -> float:
-    got, _ = evaluation.ask_all(model_id, test)
+    got, _, _ = evaluation.ask_all(model_id, test)
     return evaluation.score(test, got, [a or "" for a in got])["in_scope_accuracy"]
 
 
@@ -48,11 +48,11 @@ def main() -> None:
         evaluation.compile_model(model_id, user_id)
         before = _test_accuracy(model_id, test)
         in_scope_val = [v for v in validation if v.answer is not None]
-        got, _ = evaluation.ask_all(model_id, in_scope_val)
+        got, _, _ = evaluation.ask_all(model_id, in_scope_val)
         misses = [v for v, g in zip(in_scope_val, got, strict=True) if g != v.answer]
         _add_corrections(model_id, user_id, misses)
         evaluation.compile_model(model_id, user_id)
-        fixed, _ = evaluation.ask_all(model_id, misses)
+        fixed, _, _ = evaluation.ask_all(model_id, misses)
         after = _test_accuracy(model_id, test)
     right = sum(g == m.answer for g, m in zip(fixed, misses, strict=True))
     print(f"validation questions the first build got wrong: {len(misses)} of {len(in_scope_val)}")

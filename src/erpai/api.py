@@ -6,12 +6,14 @@ import logging
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
 from erpai import __version__
@@ -20,6 +22,7 @@ from erpai.answering.router import router as ask_router
 from erpai.assistant.router import router as assistant_router
 from erpai.audit.router import router as audit_router
 from erpai.chat.router import router as chat_router
+from erpai.common import error_responses
 from erpai.compilations.router import router as compilations_router
 from erpai.errors import DomainError, TooManyRequests
 from erpai.exports.router import router as exports_router
@@ -40,53 +43,77 @@ from erpai.web.router import mount_web
 log = logging.getLogger("erpai.api")
 
 
+def _error(
+    status: int, detail: str, field: str | None, errors: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    """The one error body (erpai.common.ErrorBody) of every 4xx/5xx response."""
+    body: dict[str, Any] = {"detail": detail, "field": field}
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status)
+
+
 def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     if not request.url.path.startswith("/api/"):
         return error_page(request, exc)
-    headers = exc.headers if isinstance(exc, TooManyRequests) else None
-    body = {"detail": exc.message, "field": exc.field}
-    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+    response = _error(exc.status_code, exc.message, exc.field, exc.error_items())
+    if isinstance(exc, TooManyRequests):
+        response.headers.update(exc.headers)
+    return response
 
 
 def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     log.info("integrity error: %s", type(exc).__name__)
-    return JSONResponse({"detail": "the change conflicts with existing data", "field": None}, status_code=409)
+    return _error(409, "the change conflicts with existing data", None)
 
 
 def _stale_error(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(
-        {"detail": "the record was changed by someone else; reload it", "field": "object_version"},
-        status_code=409,
-    )
+    return _error(409, "the record was changed by someone else; reload it", "object_version")
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own errors (unknown route 404, 405, unreadable body 400) in the same body."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # FastAPI's "error parsing the body": not UTF-8, a broken multipart form
+        return _error(400, f"body: the request body cannot be read ({exc.detail})", "body")
+    return _error(exc.status_code, str(exc.detail), None)
 
 
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    """422 whose message names the field, plus FastAPI's detailed list."""
+    """422 whose message names the field (the first problem), with every problem in ``errors``."""
     assert isinstance(exc, RequestValidationError)
-    errors = exc.errors()
-    first = errors[0] if errors else {"loc": (), "msg": "invalid input"}
-    field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
-    detail = f"{field or 'input'}: {first['msg']}"
-    body = {"detail": detail, "field": field or None, "errors": _plain(_without_inputs(errors))}
-    return JSONResponse(body, status_code=422)
+    items = [_error_item(e) for e in exc.errors()] or [{"loc": [], "msg": "invalid input", "type": "invalid"}]
+    first = exc.errors()[0] if exc.errors() else {}
+    if first.get("type") == "json_invalid":
+        reason = (first.get("ctx") or {}).get("error", "not valid JSON")
+        return _error(422, f"body: the request body is not valid JSON ({reason})", "body", items[:1])
+    field = _field_name(items[0]["loc"])
+    return _error(422, f"{field or 'input'}: {items[0]['msg']}", field, items)
 
 
-def _without_inputs(errors: object) -> object:
-    """Drops the rejected values: a "missing field" error carries the whole body, secrets included."""
-    if not isinstance(errors, list | tuple):
-        return errors
-    return [{k: v for k, v in e.items() if k != "input"} if isinstance(e, dict) else e for e in errors]
+def _error_item(error: Any) -> dict[str, Any]:
+    """loc, msg, type only: never the rejected value (a "missing field" error carries the whole body)."""
+    loc = [p if isinstance(p, int) else str(p) for p in error.get("loc", ())]
+    if error.get("type") == "json_invalid":
+        loc = ["body"]  # pydantic puts the character offset of the syntax error here
+    return {"loc": loc, "msg": str(error.get("msg", "invalid")), "type": str(error.get("type", "invalid"))}
 
 
-def _plain(errors: object) -> object:
-    import json
+def _field_name(loc: list[str | int]) -> str | None:
+    """("body", "messages", 0, "content") -> "messages.0.content"; a missing body -> "body"."""
+    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path", "header") else loc
+    return ".".join(str(p) for p in parts) or (str(loc[0]) if loc else None)
 
-    return json.loads(json.dumps(errors, default=str))
+
+def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """Safety net only: a 500 is a bug (the fuzz tests count it as a failure); logged, nothing leaked."""
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error(500, "internal error; it has been logged", None)
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1")
+    router = APIRouter(prefix="/api/v1", responses=error_responses(400, 401, 403, 404, 409, 422))
 
     @router.get("/health", tags=["health"])
     def health() -> dict[str, str]:
@@ -154,6 +181,8 @@ def create_app(*, startup_tasks: bool = True) -> FastAPI:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(api_router())
     app.mount("/v1", create_openai_app())  # the OpenAI-compatible API, with OpenAI's error shape
     app.router.routes.append(Route("/mcp", mcp))  # MCP over streamable HTTP (bearer token)

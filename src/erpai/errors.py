@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     status_code = 400
@@ -10,6 +12,10 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    def error_items(self) -> list[dict[str, Any]] | None:
+        """The ``errors`` list of the error body (loc, msg, type), when there are several problems."""
+        return None
 
 
 class NotFound(DomainError):

@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import insert
 
 from erpai.errors import InvalidInput
+from erpai.learning.metrics import quality_metrics
 
 
 @dataclass(frozen=True)
@@ -122,22 +123,27 @@ def compile_model(model_id: int, user_id: int) -> tuple[int, float]:
         return compilation_id, seconds
 
 
-def ask_all(model_id: int, test: list[LabelledQuestion]) -> tuple[list[str | None], list[float]]:
+def ask_all(
+    model_id: int, test: list[LabelledQuestion]
+) -> tuple[list[str | None], list[float], list[float]]:
     from erpai.answering.service import answer_question
     from erpai.db import session_factory
 
     answers: list[str | None] = []
     latencies: list[float] = []
+    confidences: list[float] = []
     with session_factory()() as session:
         for row in test:
             started = time.perf_counter()
             result = answer_question(session, model_id=model_id, question=row.question, channel="eval")
             latencies.append((time.perf_counter() - started) * 1000)
             answers.append(result.answer if result.answered else None)
-    return answers, latencies
+            confidences.append(result.confidence)
+    return answers, latencies, confidences
 
 
 def score(test: list[LabelledQuestion], got: list[str | None], closed: list[str]) -> dict[str, float]:
+    """Figures from the answers given (``got``, None = refused) and the best answers (``closed``)."""
     in_scope = [(t, g, c) for t, g, c in zip(test, got, closed, strict=True) if t.answer is not None]
     oos = [(t, g) for t, g in zip(test, got, strict=True) if t.answer is None]
     rejected = [t for t, g in zip(test, got, strict=True) if g is None]
@@ -152,16 +158,20 @@ def score(test: list[LabelledQuestion], got: list[str | None], closed: list[str]
 
 def run_eval(
     train_path: Path, test_path: Path, validation_path: Path | None, *, embedder: str | None = None
-) -> dict[str, float]:
+) -> dict[str, object]:
     train, test = read_jsonl(train_path), read_jsonl(test_path)
     validation = read_jsonl(validation_path) if validation_path else []
     with tempfile.TemporaryDirectory(prefix="erpai-eval-") as directory:
         use_temporary_database(directory)
         model_id, user_id = create_eval_model(train, validation, embedder)
         compilation_id, compile_seconds = compile_model(model_id, user_id)
-        got, latencies = ask_all(model_id, test)
-        closed = closed_predictions(compilation_id, test)
-    figures = score(test, got, closed)
+        got, latencies, confidences = ask_all(model_id, test)
+        closed, threshold = closed_predictions(compilation_id, test)
+    figures: dict[str, object] = dict(score(test, got, closed))
+    in_scope = np.array([t.answer is not None for t in test])
+    good = np.array([c == t.answer for t, c in zip(test, closed, strict=True)]) & in_scope
+    extra = quality_metrics(np.array(confidences), good, in_scope, threshold)
+    figures.update({k: extra[k] for k in ("oos_f1", "auroc", "ece", "threshold", "sweep")})
     figures.update(
         compile_seconds=compile_seconds,
         ask_p50_ms=float(np.percentile(latencies, 50)),
@@ -171,8 +181,9 @@ def run_eval(
     return figures
 
 
-def closed_predictions(compilation_id: int, test: list[LabelledQuestion]) -> list[str]:
-    """The best answer for every question with rejection switched off (batched: no latency measured)."""
+def closed_predictions(compilation_id: int, test: list[LabelledQuestion]) -> tuple[list[str], float]:
+    """The best answer for every question with rejection switched off (batched: no latency measured),
+    and the build's confidence threshold."""
     from erpai.compilations.artifact import BuildArtifact
     from erpai.compilations.models import CompilationArtifact
     from erpai.db import session_factory
@@ -183,4 +194,5 @@ def closed_predictions(compilation_id: int, test: list[LabelledQuestion]) -> lis
         assert row is not None
         artifact = BuildArtifact.from_bytes(row.content)
     vectors = get_embedder(artifact.embedder).embed([t.question for t in test])
-    return [artifact.answers[p.label] for p in artifact.head.predict(vectors)]
+    best = [artifact.answers[p.label] for p in artifact.head.predict(vectors)]
+    return best, artifact.head.threshold

@@ -36,15 +36,49 @@ def mask_secret(secret: str) -> str:
     return f"{prefix}…{secret[-4:]}"
 
 
-def _key_file() -> Path:
+def key_file() -> Path:
     return get_settings().data_dir / "secret.key"
+
+
+def key_from_environment() -> bool:
+    """True when ERPAI_SECRET_KEY sets the key; else it lives in the key file."""
+    return bool(get_settings().secret_key)
+
+
+def current_secret_key() -> bytes:
+    """The key provider secrets are encrypted with now (ERPAI_SECRET_KEY, else the key file)."""
+    return _load_or_create_key()
+
+
+def fernet_for(key: bytes | str) -> Fernet:
+    try:
+        return Fernet(key)
+    except (ValueError, TypeError):
+        raise ValueError("not a Fernet key (32 url-safe base64-encoded bytes)") from None
+
+
+def new_secret_key() -> bytes:
+    return Fernet.generate_key()
+
+
+def write_key_file(key: bytes, path: Path) -> None:
+    """Writes ``key`` to ``path`` (0600) through a temporary file, so the file is whole or unchanged."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def _load_or_create_key() -> bytes:
     configured = get_settings().secret_key
     if configured:
         return configured.encode()
-    path = _key_file()
+    path = key_file()
     if path.exists():
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True)

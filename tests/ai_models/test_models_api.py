@@ -269,3 +269,16 @@ def test_database_backstops_a_second_default(db: Session) -> None:
     make_model(db, "First", is_default=True)
     with pytest.raises(IntegrityError), db.begin_nested():
         make_model(db, "Second", is_default=True)
+
+
+def test_operating_point_named_or_threshold(client: TestClient, admin: Actor) -> None:
+    model = _create(client, admin[1], name="A")
+    assert model["operating_point"] == "balanced"
+    url = f"{URL}/{model['id']}"
+    changed = client.patch(url, json={"operating_point": "Reject-More"}, headers=admin[1]).json()
+    assert changed["operating_point"] == "reject_more"
+    changed = client.patch(url, json={"operating_point": "0.75"}, headers=admin[1]).json()
+    assert changed["operating_point"] == "0.75"
+    for bad in ("sometimes", "1.5", "0", None):
+        _error(client.patch(url, json={"operating_point": bad}, headers=admin[1]), 422, "operating_point")
+    assert client.get(url, headers=admin[1]).json()["operating_point"] == "0.75"

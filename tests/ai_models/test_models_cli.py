@@ -90,3 +90,10 @@ def test_errors_exit_non_zero_with_a_message(cli_db: str) -> None:
     _ok("model", "add", "Sales", "--parent", "Master")
     assert "cycle" in _fails("model", "update", "Master", "--parent", "Sales")
     assert "quality_gate_margin" in _fails("model", "update", "Master", "--quality-gate-margin", "3")
+
+
+def test_update_operating_point(cli_db: str) -> None:
+    _ok("model", "add", "Ops", "--operating-point", "answer-more")
+    shown = _ok("model", "update", "Ops", "--operating-point", "0.8", "--json")
+    assert shown["operating_point"] == "0.8"
+    assert "operating_point" in _fails("model", "update", "Ops", "--operating-point", "often")

@@ -131,7 +131,7 @@ def test_unanswerable_questions_get_a_plain_reply(
     replies = [c["text"] for c in _comments(client, member[1], group_id) if c["author_is_virtual"]]
     assert replies == [
         "I can't answer yet: model Marketing AI has not been compiled.",
-        "I don't know the answer to that yet.",
+        "I don't know.",
         "Please ask the marketing team.",
         "I can't answer right now: the provider cannot chat",
         "I can't answer right now: model Marketing AI is unavailable right now. Please try again later.",

@@ -165,3 +165,24 @@ def test_a_thank_you_after_the_answer_records_no_pair(
     response = _train(client, member[1], dialogue["group_id"], comment_ids=[question, answer, thanks["id"]])
     assert response.status_code == 201
     assert (response.json()["message_count"], response.json()["preference_pair_count"]) == (3, 0)
+
+
+def test_comments_longer_once_mentions_are_rendered_still_train(
+    client: TestClient, db: Session, member: Member, dialogue: dict[str, Any]
+) -> None:
+    """A comment within the 20,000-character limit can render longer ({@user:ID} -> a 254-character name):
+    the training message is cut to the limit instead of failing the whole Train AI with a 500."""
+    long_name, _ = make_user(db, "longname")
+    long_name.name = "N" * 254
+    db.commit()
+    members = f"/api/v1/chat/groups/{dialogue['group_id']}/members"
+    assert client.post(members, json={"user_id": long_name.id}, headers=member[1]).status_code == 201
+    text = f"{{@user:{long_name.id}}} " * 150  # about 2,000 characters, 38,000 once rendered
+    comment = post(client, member[1], dialogue["group_id"], text)
+    response = _train(
+        client, member[1], dialogue["group_id"], comment_ids=[comment["id"]], model_id=dialogue["bot"].id
+    )
+    assert response.status_code == 201, response.text
+    conversation = db.get(TrainingConversation, response.json()["training_conversation_id"])
+    assert conversation is not None
+    assert len(conversation.messages[0].contents) == 20_000

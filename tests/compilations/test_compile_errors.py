@@ -70,8 +70,11 @@ def test_ask_uncompiled_model_says_so(
     client: TestClient, db: Session, admin: tuple[User, dict[str, str]]
 ) -> None:
     model = _model(db, admin[0])
+    model.fallback_answer = "Ask HR, please."
+    db.commit()
     body = client.post(f"/api/v1/models/{model.id}/ask", json={"question": "q?"}, headers=admin[1]).json()
     assert body["answered"] is False and body["compilation_id"] is None
+    assert body["reason"] == "no_build" and body["fallback_answer"] == "Ask HR, please."
 
 
 def test_compilations_are_read_only(client: TestClient, admin: tuple[User, dict[str, str]]) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -54,8 +55,21 @@ def test_compile_then_ask_answers_paraphrase_and_rejects_unknown(
         headers=headers,
     ).json()
     assert unknown["answered"] is False and unknown["answer"] is None
+    assert unknown["reason"] == "below_threshold" and unknown["fallback_answer"] == "I don't know."
+    assert answer["reason"] is None and answer["fallback_answer"] is None
+    strict = live_client.patch(
+        f"/api/v1/models/{model.id}", json={"operating_point": "0.99999"}, headers=headers
+    )
+    assert strict.status_code == 200, strict.text
+    refused = live_client.post(
+        f"/api/v1/models/{model.id}/ask",
+        json={"question": "how many paid vacation days do I get each year"},
+        headers=headers,
+    ).json()
+    assert refused["answered"] is False and refused["reason"] == "below_threshold"
+    assert refused["confidence"] == pytest.approx(answer["confidence"])
     hits = live_client.get(f"/api/v1/models/{model.id}/hits", headers=headers).json()
-    assert hits["total"] == 2 and {h["answered"] for h in hits["items"]} == {True, False}
+    assert hits["total"] == 3 and {h["answered"] for h in hits["items"]} == {True, False}
 
 
 def test_completion_notifies_the_user_who_started_it(live_client: TestClient, live_session: Session) -> None:
@@ -147,6 +161,27 @@ def test_quality_gate_blocks_a_worse_build_until_activated(
     live_session.rollback()  # end any read snapshot
     live_session.expire_all()
     assert live_session.get(AIModel, model.id).conversational_compilation_id == good["id"]  # type: ignore[union-attr]
+
+
+def test_quality_gate_rescores_the_active_build_on_the_current_validation_set(
+    live_client: TestClient, live_session: Session
+) -> None:
+    user, headers = admin_with_token(live_session)
+    model = model_with_qas(live_session, name="HR", user=user, provider=local_provider(live_session))
+    first = _compile(live_client, headers, model.id)
+    # Validation questions no build can answer right (their answer is not taught): every build's score
+    # drops, so only comparing on the same set lets an equally good build through.
+    for n in range(6):
+        live_session.add(ModelQA(model_id=model.id, question=f"What is the code of locker {n}?",
+                                 answer=f"Locker {n} has code {n}{n}{n}.", qa_type="V",
+                                 added_by_user_id=user.id))
+    live_session.commit()
+    second = _compile(live_client, headers, model.id)
+    assert second["validation_score"] < first["validation_score"] - 0.02  # type: ignore[operator]
+    assert "Activation: activated" in str(second["build_log"]), second["build_log"]
+    live_session.rollback()
+    live_session.expire_all()
+    assert live_session.get(AIModel, model.id).conversational_compilation_id == second["id"]  # type: ignore[union-attr]
 
 
 def test_auto_update_off_leaves_activation_to_an_admin(

@@ -74,14 +74,25 @@ def test_calibrate_without_enough_rows_keeps_defaults() -> None:
     assert head.threshold == before
 
 
-def test_small_validation_uses_balanced_rule() -> None:
-    X, y, _ = _clusters(k=5, per=3)
-    head = IntentHead.fit(X, y)
+def test_raw_mode_confidence_is_a_probability_only_large_validation_moves_it() -> None:
+    X, y, centres = _clusters(k=5, per=3)
     rng = np.random.default_rng(5)
+    negatives = _unit(rng.standard_normal((30, X.shape[1])).astype(np.float32))
+    head = IntentHead.fit(X, y, negatives=negatives)
+    assert head.threshold == 0.5
     oos = _unit(rng.standard_normal((5, X.shape[1])).astype(np.float32))
-    params = head.calibrate(np.concatenate([X[:10], oos]), np.concatenate([y[:10], -np.ones(5, np.int64)]))
-    assert params["val_in_scope_accuracy"] == 1.0
-    assert params["val_oos_recall"] == 1.0
+    near = _unit(centres[np.arange(5)] + 0.3 * rng.standard_normal((5, X.shape[1])).astype(np.float32))
+    labels = np.concatenate([np.arange(5), -np.ones(5, np.int64)])
+    params = head.calibrate(np.concatenate([near, oos]), labels)
+    assert head.threshold == 0.5                     # 5 + 5 rows: too few to move it
+    assert params["val_in_scope_accuracy"] == 1.0 and params["val_oos_recall"] == 1.0
+    many = _unit(rng.standard_normal((25, X.shape[1])).astype(np.float32))
+    near = _unit(centres[np.arange(25) % 5] + 0.3 * rng.standard_normal((25, X.shape[1])).astype(np.float32))
+    head.calibrate(np.concatenate([near, many]), np.concatenate([np.arange(25) % 5, -np.ones(25, np.int64)]))
+    assert head.threshold != 0.5
+    again = IntentHead.from_bytes(head.to_bytes())
+    before, after = head.predict(near), again.predict(near)
+    assert np.allclose([p.confidence for p in before], [p.confidence for p in after], atol=2e-2)
 
 
 @pytest.mark.parametrize("mode", ["raw", "trained"])

@@ -74,7 +74,10 @@ def test_aivalidate_iban_blocks_the_save_with_nothing_written(
     assert refused.status_code == 422, refused.text
     body = refused.json()
     assert body["detail"] == "rule 'IBAN' action 1 (AIVALIDATE): The provided IBAN 99999 isn't valid!"
-    assert body["errors"][0]["rule_id"] == rule["id"]
+    assert body["errors"][0]["loc"] == ["rule", rule["id"], 1]
+    assert body["errors"][0]["msg"].startswith(
+        "IBAN: The provided IBAN 99999 isn't valid! (the model answered"
+    )
     listed = client.get("/api/v1/records/party_bank_accounts", headers=admin[1]).json()
     assert listed["total"] == 0
     fake_openai.script(" TRUE ")

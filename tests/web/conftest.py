@@ -96,6 +96,8 @@ def live_server() -> Iterator[LiveServer]:
         process.terminate()
         process.wait(timeout=20)
         log.close()
+        # kept for a post-mortem of a failed run (the data directory goes)
+        shutil.copy(data_dir / "serve.log", Path(tempfile.gettempdir()) / "erpai-web-serve-last.log")
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -45,3 +45,5 @@ class AIModel(AggregateRoot, Base):
     quality_gate_margin: Mapped[float] = mapped_column(default=0.02)
     fallback_answer: Mapped[str | None] = mapped_column(Text)
     prefer_curated_answer: Mapped[bool] = mapped_column(default=True)
+    # reject_more / balanced / answer_more, or a confidence threshold (erpai.answering.operating_point)
+    operating_point: Mapped[str] = mapped_column(String(32), default="balanced")

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from erpai.ai_models import service
 from erpai.ai_models.schemas import ModelCreate, ModelHierarchy, ModelRead, ModelUpdate
 from erpai.auth import AdminUser, CurrentUser, SessionDep
-from erpai.common import Page, PageParams, page_params
+from erpai.common import Id, Page, PageParams, Search, page_params
 from erpai.routing import SessionReleasingRoute
 
 router = APIRouter(route_class=SessionReleasingRoute, prefix="/models", tags=["models"])
@@ -18,9 +18,9 @@ def list_models(
     session: SessionDep,
     _: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],
-    name: str | None = Query(default=None, description="Part of the name (case-insensitive)."),
-    parent_model_id: int | None = Query(default=None),
-    provider_id: int | None = Query(default=None),
+    name: Search | None = Query(default=None, description="Part of the name (case-insensitive)."),
+    parent_model_id: Id | None = Query(default=None),
+    provider_id: Id | None = Query(default=None),
     is_default: bool | None = Query(default=None),
     build_assistant: bool | None = Query(default=None),
 ) -> Page[ModelRead]:
@@ -42,23 +42,23 @@ def create_model(data: ModelCreate, session: SessionDep, admin: AdminUser) -> Mo
 
 
 @router.get("/{model_id}", response_model=ModelRead)
-def read_model(model_id: int, session: SessionDep, _: CurrentUser) -> ModelRead:
+def read_model(model_id: Id, session: SessionDep, _: CurrentUser) -> ModelRead:
     return ModelRead.model_validate(service.get_model(session, model_id=model_id))
 
 
 @router.get("/{model_id}/hierarchy", response_model=ModelHierarchy)
-def read_hierarchy(model_id: int, session: SessionDep, _: CurrentUser) -> ModelHierarchy:
+def read_hierarchy(model_id: Id, session: SessionDep, _: CurrentUser) -> ModelHierarchy:
     return ModelHierarchy(model_id=model_id, nodes=service.model_hierarchy(session, model_id=model_id))
 
 
 @router.patch("/{model_id}", response_model=ModelRead)
-def update_model(model_id: int, data: ModelUpdate, session: SessionDep, admin: AdminUser) -> ModelRead:
+def update_model(model_id: Id, data: ModelUpdate, session: SessionDep, admin: AdminUser) -> ModelRead:
     return ModelRead.model_validate(
         service.update_model(session, model_id=model_id, data=data, actor_id=admin.id)
     )
 
 
 @router.delete("/{model_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def delete_model(model_id: int, session: SessionDep, admin: AdminUser) -> Response:
+def delete_model(model_id: Id, session: SessionDep, admin: AdminUser) -> Response:
     service.delete_model(session, model_id=model_id, actor_id=admin.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,24 +1,36 @@
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from erpai.common import ORMModel
+from erpai.answering.operating_point import DEFAULT_OPERATING_POINT, normalise_operating_point
+from erpai.common import Count, Id, Name, Notes, ORMModel, Text, UTCDateTime
+from erpai.limits import EXTERNAL_ID_MAX, FALLBACK_ANSWER_MAX, SYSTEM_MESSAGE_MAX
+
+OperatingPoint = Annotated[str, Text(max_length=32)]
+SystemMessage = Annotated[str, Text(max_length=SYSTEM_MESSAGE_MAX)]
+FallbackAnswer = Annotated[str, Text(max_length=FALLBACK_ANSWER_MAX)]
+ExternalId = Annotated[str, Text(max_length=EXTERNAL_ID_MAX)]
+
+OPERATING_POINT_HELP = (
+    "How readily the model answers: 'reject_more', 'balanced' (the build's calibrated threshold) or "
+    "'answer_more', or an explicit confidence threshold between 0 and 1."
+)
 
 
 class ModelCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=256)
+    name: Name
     build_assistant: bool = True
     is_default: bool = False
     auto_update_to_latest_build: bool = True
-    system_message: str | None = None
-    notes: str | None = None
-    parent_model_id: int | None = None
-    provider_id: int | None = None
-    virtual_user_id: int | None = None
+    system_message: SystemMessage | None = None
+    notes: Notes | None = None
+    parent_model_id: Id | None = None
+    provider_id: Id | None = None
+    virtual_user_id: Id | None = None
     quality_gate_enabled: bool = True
     quality_gate_margin: float = Field(
         default=0.02,
@@ -26,10 +38,16 @@ class ModelCreate(BaseModel):
         le=1.0,
         description="Allowed drop of the validation score before a build is held back.",
     )
-    fallback_answer: str | None = None
+    fallback_answer: FallbackAnswer | None = None
     prefer_curated_answer: bool = True
-    external_id: str | None = Field(default=None, max_length=256)
-    external_system: str | None = Field(default=None, max_length=256)
+    operating_point: OperatingPoint = Field(default=DEFAULT_OPERATING_POINT, description=OPERATING_POINT_HELP)
+    external_id: ExternalId | None = None
+    external_system: ExternalId | None = None
+
+    @field_validator("operating_point")
+    @classmethod
+    def _operating_point(cls, value: str) -> str:
+        return normalise_operating_point(value)
 
 
 # Columns that are NOT NULL: a PATCH may leave them out but may not send null for them.
@@ -41,6 +59,7 @@ REQUIRED_ON_UPDATE = (
     "quality_gate_enabled",
     "quality_gate_margin",
     "prefer_curated_answer",
+    "operating_point",
 )
 
 
@@ -49,22 +68,23 @@ class ModelUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=256)
+    name: Name | None = None
     build_assistant: bool | None = None
     is_default: bool | None = None
     auto_update_to_latest_build: bool | None = None
-    system_message: str | None = None
-    notes: str | None = None
-    parent_model_id: int | None = None
-    provider_id: int | None = None
-    virtual_user_id: int | None = None
+    system_message: SystemMessage | None = None
+    notes: Notes | None = None
+    parent_model_id: Id | None = None
+    provider_id: Id | None = None
+    virtual_user_id: Id | None = None
     quality_gate_enabled: bool | None = None
     quality_gate_margin: float | None = Field(default=None, ge=0.0, le=1.0)
-    fallback_answer: str | None = None
+    fallback_answer: FallbackAnswer | None = None
     prefer_curated_answer: bool | None = None
-    external_id: str | None = Field(default=None, max_length=256)
-    external_system: str | None = Field(default=None, max_length=256)
-    object_version: int | None = Field(
+    operating_point: OperatingPoint | None = Field(default=None, description=OPERATING_POINT_HELP)
+    external_id: ExternalId | None = None
+    external_system: ExternalId | None = None
+    object_version: Count | None = Field(
         default=None, description="If sent, must match the stored version (else 409)."
     )
 
@@ -75,6 +95,11 @@ class ModelUpdate(BaseModel):
         if value is None:
             raise ValueError("cannot be null")
         return value
+
+    @field_validator("operating_point")
+    @classmethod
+    def _operating_point(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_operating_point(value)
 
     def changes(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True, exclude={"object_version"})
@@ -96,10 +121,11 @@ class ModelRead(ORMModel):
     quality_gate_margin: float
     fallback_answer: str | None
     prefer_curated_answer: bool
+    operating_point: str
     external_id: str | None
     external_system: str | None
     object_version: int
-    aggregate_last_update_time_utc: datetime | None
+    aggregate_last_update_time_utc: UTCDateTime | None
 
 
 class HierarchyNode(BaseModel):

@@ -23,17 +23,20 @@ GROUNDING_INSTRUCTIONS = (
 
 
 def retrieve(
-    artifact: BuildArtifact, question: str, *, top_k: int = TOP_K
+    artifact: BuildArtifact, question: str, *, top_k: int = TOP_K, threshold: float | None = None
 ) -> tuple[AnswerResult, list[Source]]:
     """The build's curated result (answer only when confident) and the grounding matches, best first.
 
     The first match is the build's own prediction; the others are the nearest training rows of other
     answers (one row per answer). A match is kept when accepted or its confidence reaches
-    ``MIN_MATCH_CONFIDENCE``; the curated result always names the best row.
+    ``MIN_MATCH_CONFIDENCE``; the curated result always names the best row. ``threshold`` (the model's
+    operating point) replaces the build's own confidence threshold.
     """
     vector = get_embedder(artifact.embedder).embed([question])
     head = artifact.head
     prediction = head.predict(vector)[0]
+    if threshold is not None:
+        prediction.accepted = prediction.confidence >= threshold
     best = _source(artifact, prediction.neighbour, prediction.confidence)
     relevant = prediction.accepted or best.score >= MIN_MATCH_CONFIDENCE
     matches, labels = ([best] if relevant else []), {prediction.label}

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from erpai.answering.schemas import AnswerResult, ContextMessage
-from erpai.answering.service import MAX_QUESTION_CHARS, Event, ask, ask_streaming
+from erpai.answering.service import Event, ask, ask_streaming
 from erpai.auth import CurrentUser, SessionDep
+from erpai.common import Id, Text, error_responses
+from erpai.limits import CONTEXT_MESSAGES_MAX, QUESTION_MAX
 from erpai.routing import SessionReleasingRoute
 
 router = APIRouter(route_class=SessionReleasingRoute, tags=["ask"])
@@ -25,8 +27,8 @@ STREAM_DOC = (
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    context: list[ContextMessage] | None = None
+    question: Annotated[str, Text(min_length=1, max_length=QUESTION_MAX)]
+    context: list[ContextMessage] | None = Field(default=None, max_length=CONTEXT_MESSAGES_MAX)
     stream: bool = Field(default=False, description="Answer as server-sent events.")
 
 
@@ -39,10 +41,10 @@ def _sse(events: Iterator[Event]) -> Iterator[bytes]:
     "/models/{model_id}/ask",
     response_model=AnswerResult,
     description=STREAM_DOC,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}, **error_responses(502, 503, 504)},
 )
 def ask_model(
-    model_id: int,
+    model_id: Id,
     data: AskRequest,
     session: SessionDep,
     user: CurrentUser,

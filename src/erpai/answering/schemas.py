@@ -1,8 +1,16 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from erpai.common import Text
+from erpai.limits import MESSAGE_MAX, NAME_MAX
+
+#: What a model says when it does not know, unless its ``fallback_answer`` says otherwise.
+DEFAULT_FALLBACK_ANSWER = "I don't know."
+#: Why a question got no answer (``AnswerResult.reason``).
+NoAnswerReason = Literal["no_build", "below_threshold", "empty_generation"]
 
 
 class ContextMessage(BaseModel):
@@ -11,8 +19,8 @@ class ContextMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"] = Field(description="'user' or 'assistant'")
-    name: str | None = Field(default=None, max_length=256)
-    content: str
+    name: Annotated[str, Text(max_length=NAME_MAX)] | None = None
+    content: Annotated[str, Text(max_length=MESSAGE_MAX)]
 
 
 class Source(BaseModel):
@@ -34,3 +42,12 @@ class AnswerResult(BaseModel):
     chat_model: str | None = Field(default=None, description="The provider model that wrote the answer.")
     sources: list[Source] = Field(default_factory=list, description="The matches that grounded the answer.")
     hit_id: int | None = None
+    reason: NoAnswerReason | None = Field(
+        default=None,
+        description="Why there is no answer: 'no_build' (model not compiled), 'below_threshold' "
+        "(not confident enough), 'empty_generation' (the chat provider wrote nothing); null when answered.",
+    )
+    fallback_answer: str | None = Field(
+        default=None,
+        description="The model's fallback answer (default \"I don't know.\") when not answered.",
+    )

@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import get_model
 from erpai.answering.grounding import chat_messages, retrieve
-from erpai.answering.schemas import AnswerResult, ContextMessage, Source
+from erpai.answering.operating_point import threshold_for
+from erpai.answering.schemas import DEFAULT_FALLBACK_ANSWER, AnswerResult, ContextMessage, Source
 from erpai.compilations.artifact import BuildArtifact, build_cache
 from erpai.compilations.models import BuildKind, Compilation, CompilationArtifact, ModelHit
 from erpai.errors import DomainError, InvalidInput
+from erpai.limits import QUESTION_MAX
 from erpai.permissions.service import require_use_model
 from erpai.providers import ProviderClient, ProviderError, get_provider
 from erpai.providers.base import ChatMessage
@@ -35,7 +37,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("erpai.answering")
-MAX_QUESTION_CHARS = 8000
+MAX_QUESTION_CHARS = QUESTION_MAX
 Event = tuple[str, dict[str, Any]]
 
 
@@ -116,8 +118,14 @@ def _plan(session: Session, *, model_id: int, question: str, context: Sequence[C
     build = load_active_build(session, model=model)
     result, matches = AnswerResult(answer=None, confidence=0.0, answered=False), list[Source]()
     if build is not None:
-        result, matches = retrieve(build[1], text)
+        threshold = threshold_for(model.operating_point, build[1].head.threshold)
+        result, matches = retrieve(build[1], text, threshold=threshold)
         result.compilation_id = build[0]
+    else:
+        result.reason = "no_build"
+    if not result.answered and result.reason is None:
+        result.reason = "below_threshold"
+    result.fallback_answer = model.fallback_answer or DEFAULT_FALLBACK_ANSWER
     plan = _Plan(model_id=model.id, question=text, result=result)
     if result.answered and model.prefer_curated_answer:
         return plan  # the company's own wording, and no provider cost
@@ -138,6 +146,9 @@ def _finish(session: Session, plan: _Plan, answer: str, *, channel: str, user_id
     if plan.generates:
         result.answer = answer.strip() or None
         result.answered = result.answer is not None
+        result.reason = None if result.answered else "empty_generation"
+    if result.answered:
+        result.fallback_answer = None
     hit = ModelHit(
         model_id=plan.model_id,
         compilation_id=result.compilation_id,

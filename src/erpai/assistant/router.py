@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from erpai.assistant import service
 from erpai.assistant.schemas import ConversationCreate, ConversationRead, ConversationUpdate, MessageRead
 from erpai.auth import CurrentUser, SessionDep
-from erpai.common import Page, PageParams, page_params
+from erpai.common import Id, Page, PageParams, page_params
 from erpai.routing import SessionReleasingRoute
 
 router = APIRouter(route_class=SessionReleasingRoute, prefix="/assistant/conversations", tags=["assistant"])
@@ -18,7 +18,7 @@ def list_conversations(
     session: SessionDep,
     user: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],
-    model_id: int | None = Query(default=None),
+    model_id: Id | None = Query(default=None),
     is_active: bool | None = Query(default=None),
 ) -> Page[ConversationRead]:
     rows, total = service.list_conversations(
@@ -33,14 +33,14 @@ def create_conversation(data: ConversationCreate, session: SessionDep, user: Cur
 
 
 @router.get("/{conversation_id}", response_model=ConversationRead)
-def read_conversation(conversation_id: int, session: SessionDep, user: CurrentUser) -> ConversationRead:
+def read_conversation(conversation_id: Id, session: SessionDep, user: CurrentUser) -> ConversationRead:
     conversation = service.get_conversation(session, conversation_id=conversation_id, user_id=user.id)
     return ConversationRead.model_validate(conversation)
 
 
 @router.patch("/{conversation_id}", response_model=ConversationRead)
 def update_conversation(
-    conversation_id: int, data: ConversationUpdate, session: SessionDep, user: CurrentUser
+    conversation_id: Id, data: ConversationUpdate, session: SessionDep, user: CurrentUser
 ) -> ConversationRead:
     conversation = service.update_conversation(
         session, conversation_id=conversation_id, user_id=user.id, data=data
@@ -49,14 +49,14 @@ def update_conversation(
 
 
 @router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def delete_conversation(conversation_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_conversation(conversation_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     service.delete_conversation(session, conversation_id=conversation_id, user_id=user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{conversation_id}/messages", response_model=Page[MessageRead])
 def list_messages(
-    conversation_id: int,
+    conversation_id: Id,
     session: SessionDep,
     user: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],

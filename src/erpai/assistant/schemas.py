@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from erpai.assistant.models import AssistantMessage
-from erpai.common import ORMModel
+from erpai.common import Count, Id, Notes, ORMModel, Text, UTCDateTime
+from erpai.limits import NAME_MAX
+
+Title = Annotated[str, Text(min_length=1, max_length=NAME_MAX)]
 
 MessageRole = Literal["user", "assistant", "system"]
 
@@ -15,20 +17,18 @@ MessageRole = Literal["user", "assistant", "system"]
 class ConversationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model_id: int | None = Field(
+    model_id: Id | None = Field(
         default=None, description="Default: the caller's assigned model, else the default model."
     )
-    title: str | None = Field(
-        default=None, min_length=1, max_length=256, description="Default: the first message."
-    )
+    title: Title | None = Field(default=None, description="Default: the first message.")
 
 
 class ConversationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=256)
-    notes: str | None = None
-    object_version: int | None = Field(
+    title: Title | None = None
+    notes: Notes | None = None
+    object_version: Count | None = Field(
         default=None, description="If sent, must match the stored version (else 409)."
     )
 
@@ -48,7 +48,7 @@ class ConversationRead(ORMModel):
     title: str
     is_active: bool
     notes: str | None
-    creation_time_utc: datetime
+    creation_time_utc: UTCDateTime
     object_version: int
 
 
@@ -58,7 +58,7 @@ class MessageRead(BaseModel):
     role: str
     content: str
     sources: Any = Field(default=None, description="What the answer was grounded on (assistant messages).")
-    creation_time_utc: datetime
+    creation_time_utc: UTCDateTime
 
     @classmethod
     def from_row(cls, row: AssistantMessage) -> MessageRead:

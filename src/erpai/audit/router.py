@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from erpai.audit import service
 from erpai.audit.schemas import AuditEntryRead
 from erpai.auth import AdminUser, SessionDep
-from erpai.common import Page, PageParams, page_params
+from erpai.common import Id, Page, PageParams, Search, page_params
 from erpai.routing import SessionReleasingRoute
 
 router = APIRouter(route_class=SessionReleasingRoute, prefix="/audit", tags=["audit"])
@@ -18,9 +18,9 @@ def list_entries(
     session: SessionDep,
     _: AdminUser,
     params: Annotated[PageParams, Depends(page_params)],
-    entity: str | None = Query(default=None, description="e.g. model, user"),
-    entity_id: int | None = Query(default=None),
-    user_id: int | None = Query(default=None, description="Who made the change."),
+    entity: Search | None = Query(default=None, description="e.g. model, user"),
+    entity_id: Id | None = Query(default=None),
+    user_id: Id | None = Query(default=None, description="Who made the change."),
 ) -> Page[AuditEntryRead]:
     rows, total = service.list_entries(
         session, params=params, entity=entity, entity_id=entity_id, user_id=user_id

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from erpai.audit.models import AuditEntry
+from erpai.common import UTCDateTime
 
 
 class AuditEntryRead(BaseModel):
@@ -16,7 +16,7 @@ class AuditEntryRead(BaseModel):
     entity_id: int
     action: str
     changes: dict[str, Any] | None
-    time_utc: datetime
+    time_utc: UTCDateTime
 
     @classmethod
     def from_row(cls, row: AuditEntry) -> AuditEntryRead:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
-from erpai.answering.schemas import AnswerResult, ContextMessage
+from erpai.answering.schemas import DEFAULT_FALLBACK_ANSWER, AnswerResult, ContextMessage
 from erpai.chat import mentions
 from erpai.chat.comments import add_comment, user_names
 from erpai.chat.models import ArbiterTask, ChatComment, ChatMember, MemberRole
@@ -23,7 +23,6 @@ from erpai.jobs.workers import worker_identity
 from erpai.settings.service import get_int_setting
 
 log = logging.getLogger("erpai.chat.arbiter")
-DONT_KNOW = "I don't know the answer to that yet."
 LOCK_RETRIES = 8
 
 
@@ -149,8 +148,10 @@ def compose_answer(session: Session, *, model_id: int, comment_id: int) -> str:
         return result.answer.strip()
     if result.compilation_id is None and not _has_build(session, model_id=model_id):
         return f"I can't answer yet: model {name} has not been compiled."
+    if result.fallback_answer:
+        return result.fallback_answer
     fallback = session.scalar(select(AIModel.fallback_answer).where(AIModel.id == model_id))
-    return fallback or DONT_KNOW
+    return fallback or DEFAULT_FALLBACK_ANSWER
 
 
 def _ask_with_retry(ask: Callable[[], AnswerResult], session: Session) -> AnswerResult:

@@ -19,6 +19,7 @@ from erpai.chat.schemas import CommentRead
 from erpai.chat.service import get_membership
 from erpai.db import SessionOpener
 from erpai.errors import Forbidden, Unauthorized
+from erpai.limits import MAX_INT
 from erpai.users.service import check_token
 
 POLL_SECONDS = 0.5
@@ -44,6 +45,19 @@ class StreamLimits:
     @property
     def ends_with_reconnect(self) -> bool:
         return self.timeout is None or self.timeout >= self.max_seconds
+
+
+def parse_event_id(value: str | None) -> int | None:
+    """A Last-Event-ID sent back by the browser: a comment id, or None when it is anything else.
+
+    Browsers resend whatever id they last saw, so a bad value resumes from ``after_id`` (or now)
+    instead of failing the reconnect."""
+    text = (value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if number <= MAX_INT else None
+
 
 
 def _poll(

@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from erpai.auth import CurrentPrincipal, CurrentUser, SessionDep
 from erpai.chat import comments, service, train
-from erpai.chat.events import StreamLimits, comment_events
+from erpai.chat.events import StreamLimits, comment_events, parse_event_id
 from erpai.chat.schemas import (
     ArbiterTaskRead,
     CommentCreate,
@@ -21,7 +21,7 @@ from erpai.chat.schemas import (
     TrainRequest,
     TrainResult,
 )
-from erpai.common import Page, PageParams, page_params
+from erpai.common import Count, Id, Page, PageParams, page_params
 from erpai.db import SessionOpener, stream_sessions
 from erpai.routing import SessionReleasingRoute
 from erpai.settings.service import get_int_setting
@@ -51,13 +51,13 @@ def list_groups(
 
 
 @router.get("/groups/{group_id}", response_model=GroupRead)
-def read_group(group_id: int, session: SessionDep, user: CurrentUser) -> GroupRead:
+def read_group(group_id: Id, session: SessionDep, user: CurrentUser) -> GroupRead:
     service.require_reader(session, group_id=group_id, user=user)
     return GroupRead.model_validate(service.get_group(session, group_id=group_id))
 
 
 @router.get("/groups/{group_id}/members", response_model=list[MemberRead])
-def list_members(group_id: int, session: SessionDep, user: CurrentUser) -> list[MemberRead]:
+def list_members(group_id: Id, session: SessionDep, user: CurrentUser) -> list[MemberRead]:
     if not user.is_admin:
         service.require_reader(session, group_id=group_id, user=user)
     service.get_group(session, group_id=group_id)
@@ -65,13 +65,13 @@ def list_members(group_id: int, session: SessionDep, user: CurrentUser) -> list[
 
 
 @router.post("/groups/{group_id}/members", response_model=MemberRead, status_code=status.HTTP_201_CREATED)
-def add_member(group_id: int, data: MemberAdd, session: SessionDep, user: CurrentUser) -> MemberRead:
+def add_member(group_id: Id, data: MemberAdd, session: SessionDep, user: CurrentUser) -> MemberRead:
     return service.add_member(session, group_id=group_id, data=data, actor=user)
 
 
 @router.patch("/groups/{group_id}/members/{user_id}", response_model=MemberRead)
 def change_member_role(
-    group_id: int, user_id: int, data: MemberUpdate, session: SessionDep, user: CurrentUser
+    group_id: Id, user_id: Id, data: MemberUpdate, session: SessionDep, user: CurrentUser
 ) -> MemberRead:
     member = service.change_member_role(
         session, group_id=group_id, user_id=user_id, role=data.role, actor=user
@@ -80,19 +80,19 @@ def change_member_role(
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_member(group_id: int, user_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def remove_member(group_id: Id, user_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     service.remove_member(session, group_id=group_id, user_id=user_id, actor=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/groups/{group_id}/comments", response_model=CommentPage)
 def list_comments(
-    group_id: int,
+    group_id: Id,
     session: SessionDep,
     user: CurrentUser,
-    before_id: int | None = Query(default=None, ge=1, description="Only comments older than this one."),
-    after_id: int | None = Query(
-        default=None, ge=0, description="Only comments newer than this one (pages forward)."
+    before_id: Id | None = Query(default=None, description="Only comments older than this one."),
+    after_id: Count | None = Query(
+        default=None, description="Only comments newer than this one (pages forward)."
     ),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> CommentPage:
@@ -103,7 +103,7 @@ def list_comments(
 
 
 @router.post("/groups/{group_id}/comments", response_model=PostedComment, status_code=status.HTTP_201_CREATED)
-def post_comment(group_id: int, data: CommentCreate, session: SessionDep, user: CurrentUser) -> PostedComment:
+def post_comment(group_id: Id, data: CommentCreate, session: SessionDep, user: CurrentUser) -> PostedComment:
     """Saved and returned at once; mentioned arbiters' answers follow as comments of their virtual users."""
     comment, tasks = comments.post_comment(session, group_id=group_id, data=data, author=user)
     read = comments.to_read(session, [comment])[0]
@@ -115,18 +115,21 @@ def post_comment(group_id: int, data: CommentCreate, session: SessionDep, user: 
 
 @router.get("/groups/{group_id}/events", response_class=StreamingResponse)
 def follow_group(
-    group_id: int,
+    group_id: Id,
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
     opener: Annotated[SessionOpener, Depends(stream_sessions)],
-    after_id: int | None = Query(
-        default=None, ge=0, description="Resume after this comment (default: from now)."
+    after_id: Count | None = Query(
+        default=None, description="Resume after this comment (default: from now)."
     ),
     timeout: float | None = Query(
         default=None, gt=0, le=86_400, description="Close the stream after N seconds."
     ),
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(alias="Last-Event-ID", max_length=64, description="Resume after this comment id (reconnect)."),
+    ] = None,
 ) -> StreamingResponse:
     """Server-sent events: one ``comment`` event per new comment, id = comment id (resume: Last-Event-ID).
 
@@ -135,7 +138,8 @@ def follow_group(
     resume from."""
     user = principal.user
     service.require_reader(session, group_id=group_id, user=user)
-    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after_id
+    start = parse_event_id(last_event_id)
+    start = after_id if start is None else start
     if start is None:
         start = comments.latest_comment_id(session, group_id=group_id)
     limits = StreamLimits(
@@ -155,6 +159,6 @@ def follow_group(
 
 
 @router.post("/groups/{group_id}/train", response_model=TrainResult, status_code=status.HTTP_201_CREATED)
-def train_ai(group_id: int, data: TrainRequest, session: SessionDep, user: CurrentUser) -> TrainResult:
+def train_ai(group_id: Id, data: TrainRequest, session: SessionDep, user: CurrentUser) -> TrainResult:
     """Train AI: the selected comments become a training conversation of the arbiter among their authors."""
     return train.train_from_chat(session, group_id=group_id, data=data, actor=user)

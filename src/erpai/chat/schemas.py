@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from erpai.common import ORMModel
+from erpai.common import Id, Name, Notes, ORMModel, Text, UTCDateTime
+from erpai.limits import IDS_PER_REQUEST_MAX, MESSAGE_MAX
 
 RoleName = Literal["member", "admin", "observer"]
 
@@ -13,10 +13,12 @@ RoleName = Literal["member", "admin", "observer"]
 class GroupCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=256)
-    notes: str | None = None
-    member_ids: list[int] = Field(
-        default_factory=list, description="Users added as members; the creator is admin."
+    name: Name
+    notes: Notes | None = None
+    member_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=IDS_PER_REQUEST_MAX,
+        description="Users added as members; the creator is admin.",
     )
 
 
@@ -25,14 +27,14 @@ class GroupRead(ORMModel):
     name: str
     notes: str | None
     created_by_user_id: int | None
-    creation_time_utc: datetime
-    last_interaction_time_utc: datetime | None
+    creation_time_utc: UTCDateTime
+    last_interaction_time_utc: UTCDateTime | None
 
 
 class MemberAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int
+    user_id: Id
     role: RoleName = "member"
 
 
@@ -49,14 +51,16 @@ class MemberRead(BaseModel):
     role: RoleName
     is_virtual: bool
     model_id: int | None = Field(description="The model this virtual user speaks for (an arbiter).")
-    join_time_utc: datetime
+    join_time_utc: UTCDateTime
 
 
 class CommentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=20_000, description="Mention people as @login or {@user:ID}.")
-    reply_to_comment_id: int | None = None
+    text: Annotated[str, Text(min_length=1, max_length=MESSAGE_MAX)] = Field(
+        description="Mention people as @login or {@user:ID}."
+    )
+    reply_to_comment_id: Id | None = None
 
 
 class CommentRead(BaseModel):
@@ -71,7 +75,7 @@ class CommentRead(BaseModel):
     mentioned_user_ids: list[int]
     reply_to_comment_id: int | None
     is_system: bool
-    creation_time_utc: datetime
+    creation_time_utc: UTCDateTime
 
 
 class CommentPage(BaseModel):
@@ -94,8 +98,8 @@ class PostedComment(CommentRead):
 class TrainRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    comment_ids: list[int] = Field(min_length=1, max_length=1000)
-    model_id: int | None = Field(
+    comment_ids: list[Id] = Field(min_length=1, max_length=IDS_PER_REQUEST_MAX)
+    model_id: Id | None = Field(
         default=None, description="Needed when the selection holds several arbiters."
     )
 

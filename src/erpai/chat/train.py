@@ -17,9 +17,10 @@ from erpai.chat.models import ChatComment, ChatGroup
 from erpai.chat.schemas import TrainRequest, TrainResult
 from erpai.chat.service import get_group, require_writer
 from erpai.errors import InvalidInput, NotFound
+from erpai.limits import MESSAGE_MAX, PARTICIPANT_NAME_MAX
 from erpai.permissions.service import require_train_model
 from erpai.training.models import Origin, PreferencePair
-from erpai.training.schemas import NAME_MAX, MessageIn
+from erpai.training.schemas import MessageIn
 from erpai.training.service import add_conversation
 from erpai.users.models import User
 
@@ -56,7 +57,13 @@ def train_from_chat(session: Session, *, group_id: int, data: TrainRequest, acto
         session,
         model_id=model.id,
         messages=[
-            MessageIn(role=t.role, name=t.name[:NAME_MAX], content=t.contents, message_time_utc=t.time)
+            MessageIn(
+                role=t.role,
+                name=t.name[:PARTICIPANT_NAME_MAX],
+                # Rendered mentions and AI replies can exceed what a person may type into one message.
+                content=t.contents[:MESSAGE_MAX],
+                message_time_utc=t.time,
+            )
             for t in turns
         ],
         origin=Origin.CHAT.value,

@@ -50,6 +50,9 @@ MarginOpt = typer.Option(None, "--quality-gate-margin", help="Allowed score drop
 FallbackOpt = typer.Option(
     None, "--fallback-answer", help="Said when no confident answer exists" + CLEAR_HINT
 )
+OperatingPointOpt = typer.Option(
+    None, "--operating-point", help="reject_more, balanced, answer_more or a confidence threshold (0..1)."
+)
 CuratedOpt = typer.Option(None, "--prefer-curated/--no-prefer-curated", help="Prefer the curated Q&A answer.")
 
 
@@ -70,6 +73,7 @@ def add_model(
     quality_gate_margin: float | None = MarginOpt,
     fallback_answer: str | None = FallbackOpt,
     prefer_curated: bool | None = CuratedOpt,
+    operating_point: str | None = OperatingPointOpt,
     as_json: bool = JsonOption,
 ) -> None:
     """Add a model."""
@@ -84,6 +88,7 @@ def add_model(
             quality_gate_margin=quality_gate_margin,
             fallback_answer=fallback_answer,
             prefer_curated_answer=prefer_curated,
+            operating_point=operating_point,
         )
         values.update(_references(session, name, parent, provider, virtual_user, create_virtual_user))
         actor_id = acting_user_id(session, None)
@@ -109,6 +114,7 @@ def update_model(
     quality_gate_margin: float | None = MarginOpt,
     fallback_answer: str | None = FallbackOpt,
     prefer_curated: bool | None = CuratedOpt,
+    operating_point: str | None = OperatingPointOpt,
     as_json: bool = JsonOption,
 ) -> None:
     """Change a model: only the options given are changed."""
@@ -125,6 +131,7 @@ def update_model(
             quality_gate_margin=quality_gate_margin,
             fallback_answer=fallback_answer,
             prefer_curated_answer=prefer_curated,
+            operating_point=operating_point,
         )
         values.update(_references(session, target.name, parent, provider, virtual_user, create_virtual_user))
         actor_id = acting_user_id(session, None)

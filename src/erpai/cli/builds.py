@@ -200,7 +200,7 @@ def ask_command(
             f"model '{target_name}' has no active build yet: compile it with 'erpai compile {target_name}'"
         )
         return
-    typer.echo(result.answer if result.answered else "I don't know.")
+    typer.echo(result.answer if result.answered else result.fallback_answer)
     how = f"written by {result.chat_model}" if result.generated else f"confidence {result.confidence:.3f}"
     cited = ", ".join(f"{s.source_type} #{s.source_id}" for s in result.sources) or "none"
     typer.echo(f"({how}, build {result.compilation_id or 'none'}, sources: {cited})", err=True)

@@ -12,6 +12,10 @@ LABELS = {
     "in_scope_accuracy": "in-scope accuracy (a rejection counts as wrong)",
     "oos_recall": "out-of-scope recall",
     "oos_precision": "out-of-scope precision",
+    "oos_f1": "out-of-scope F1",
+    "auroc": "AUROC of the out-of-scope score",
+    "ece": "expected calibration error (ECE)",
+    "threshold": "confidence threshold",
     "closed_accuracy": "accuracy with rejection switched off",
     "compile_seconds": "compile seconds",
     "ask_p50_ms": "ask latency p50 (ms)",
@@ -37,4 +41,12 @@ def eval_command(
         print_json(figures)
         return
     for key, label in LABELS.items():
-        console.print(f"{label:48s} {figures[key]:.4f}", highlight=False)
+        value = figures[key]
+        shown = f"{value:.4f}" if isinstance(value, float) else "n/a"
+        console.print(f"{label:48s} {shown}", highlight=False)
+    console.print("threshold sweep: confidence threshold -> in-scope accuracy / OOS recall / OOS precision",
+                  highlight=False)
+    for row in figures["sweep"]:  # type: ignore[attr-defined]
+        cells = " / ".join(f"{row[k]:.4f}" if row[k] is not None else "n/a"
+                           for k in ("in_scope_accuracy", "oos_recall", "oos_precision"))
+        console.print(f"  {row['threshold']:.1f}: {cells}", highlight=False)

@@ -7,6 +7,7 @@ import typer
 from erpai.cli.accounts import list_tokens, revoke_token, show_user
 from erpai.cli.acting import set_global_login
 from erpai.cli.ai_models import model_app
+from erpai.cli.backup import backup_command, restore_command
 from erpai.cli.builds import ask_command, build_app, compile_command, worker_command
 from erpai.cli.chat import chat_app
 from erpai.cli.demo import demo_command
@@ -19,6 +20,7 @@ from erpai.cli.output import handle_errors
 from erpai.cli.providers import provider_app
 from erpai.cli.qas import qa_app
 from erpai.cli.rules import record_app, rule_app
+from erpai.cli.secrets import secrets_app
 from erpai.cli.settings import setting_app
 from erpai.cli.training import conversation_app
 from erpai.cli.users import token_app, user_app
@@ -50,6 +52,9 @@ token_app.command("revoke")(revoke_token)
 app.add_typer(provider_app, name="provider", rich_help_panel=ADMIN)
 app.add_typer(setting_app, name="setting", rich_help_panel=ADMIN)
 app.command("audit", rich_help_panel=ADMIN)(audit_command)
+app.add_typer(secrets_app, name="secrets", rich_help_panel=ADMIN)
+app.command("backup", rich_help_panel=ADMIN)(backup_command)
+app.command("restore", rich_help_panel=ADMIN)(restore_command)
 app.add_typer(db_app, name="db", rich_help_panel=ADMIN)
 app.command("demo", rich_help_panel=ADMIN)(handle_errors(demo_command))
 app.command("worker", rich_help_panel=SERVE)(worker_command)

@@ -11,7 +11,10 @@ from erpai.compilations.pipeline import BuildResult, Evaluation
 MAX_MISSES_LOGGED = 100
 
 
-def activation_decision(session: Session, *, model: AIModel, compilation: Compilation) -> tuple[bool, str]:
+def activation_decision(
+    session: Session, *, model: AIModel, compilation: Compilation, active_score: float | None = None
+) -> tuple[bool, str]:
+    """``active_score``: the active build re-scored on the current validation set (else its stored score)."""
     if not model.auto_update_to_latest_build:
         return False, (
             "not activated: AutoUpdateToLatestBuild is off; "
@@ -22,7 +25,8 @@ def activation_decision(session: Session, *, model: AIModel, compilation: Compil
         if model.conversational_compilation_id
         else None
     )
-    new, old = compilation.validation_score, active.validation_score if active else None
+    new = compilation.validation_score
+    old = active_score if active_score is not None else (active.validation_score if active else None)
     if (
         model.quality_gate_enabled
         and new is not None
@@ -31,7 +35,7 @@ def activation_decision(session: Session, *, model: AIModel, compilation: Compil
     ):
         return False, (
             f"not activated: quality gate: validation score {new:.4f} is worse than the active build "
-            f"#{active.id if active else '?'}'s {old:.4f} "
+            f"#{active.id if active else '?'}'s {old:.4f} on the same validation Q&As "
             f"by more than the margin {model.quality_gate_margin:.4f}; "
             f"activate it anyway with 'erpai build activate {compilation.id}'"
         )
@@ -42,6 +46,25 @@ def _ratio(value: float | None, part: int, total: int) -> str:
     return "n/a (none given)" if value is None else f"{value:.4f} ({part}/{total})"
 
 
+def _fmt(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else "n/a"
+
+
+def _metric_lines(m: dict[str, object]) -> list[str]:
+    """OOS precision / F1, AUROC, ECE and the threshold sweep (validation with in-scope and OOS rows)."""
+    sweep = m["sweep"]
+    assert isinstance(sweep, list)
+    lines = [
+        f"  OOS precision / F1:     {_fmt(m['oos_precision'])} / {_fmt(m['oos_f1'])}",
+        f"  AUROC of the OOS score: {_fmt(m['auroc'])}",
+        f"  calibration error (ECE): {_fmt(m['ece'])}",
+        "  threshold sweep (confidence threshold: in-scope accuracy / OOS recall / OOS precision):",
+    ]
+    lines += [f"    {row['threshold']:.1f}: {_fmt(row['in_scope_accuracy'])} / {_fmt(row['oos_recall'])} / "
+              f"{_fmt(row['oos_precision'])}" for row in sweep]
+    return lines
+
+
 def _evaluation_lines(evaluation: Evaluation) -> list[str]:
     e = evaluation
     lines = [
@@ -50,6 +73,8 @@ def _evaluation_lines(evaluation: Evaluation) -> list[str]:
         f"  out-of-scope rejection: {_ratio(e.oos_rejection, e.oos_rejected, e.oos_total)}",
         f"  score:                  {'n/a' if evaluation.score is None else f'{evaluation.score:.4f}'}",
     ]
+    if e.in_scope_total and e.oos_total:
+        lines += _metric_lines(e.metrics())
     if evaluation.misses:
         shown = evaluation.misses[:MAX_MISSES_LOGGED]
         lines.append(f"Misses ({len(shown)} of {len(evaluation.misses)} shown):")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import descendant_ids
+from erpai.answering.schemas import DEFAULT_FALLBACK_ANSWER
 from erpai.compilations.models import Compilation, CompilationAsset, CompilationStatus
 from erpai.compilations.snapshot import BuildInputs
 from erpai.config import get_settings
@@ -31,7 +32,6 @@ from erpai.training.models import TrainingConversationMessage as Message
 
 log = logging.getLogger("erpai.compile")
 ACTIVATION_PENDING = "decided when the fine-tune job ends (see below)"
-DEFAULT_REFUSAL = "I don't know the answer to that yet."
 SUFFIX_MAX = 18  # OpenAI's limit for the suffix of a fine-tuned model name
 TRANSIENT = frozenset({"rate_limited", "unavailable", "timeout"})
 _scrub = Redactor(None)  # provider texts copied into the log: nothing shaped like a key
@@ -125,7 +125,7 @@ def training_data(
     pairs = _pairs(session, model_ids)
     corrections = [(p.prompt, p.corrected_answer) for group in pairs.values() for p in group]
     qas = [(e.text, e.answer) for e in inputs.training if e.source_type == "qa"]
-    refusal = model.fallback_answer or DEFAULT_REFUSAL
+    refusal = model.fallback_answer or DEFAULT_FALLBACK_ANSWER
     sft = ftd.training_examples(system_message=system, qas=qas + corrections, refusal=refusal)
     for conversation_id, turns in _conversations(session, model_ids).items():
         rejected = {p.rejected_answer.strip() for p in pairs.get(conversation_id, [])}

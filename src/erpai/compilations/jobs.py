@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
 from erpai.compilations import finetune
+from erpai.compilations.artifact import BuildArtifact
 from erpai.compilations.buildlog import MAX_MISSES_LOGGED, activation_decision, format_build_log
 from erpai.compilations.models import (
     BuildKind,
@@ -21,14 +22,14 @@ from erpai.compilations.models import (
     CompilationAsset,
     CompilationStatus,
 )
-from erpai.compilations.pipeline import BuildResult, Progress, build_retrieval
+from erpai.compilations.pipeline import BuildResult, Progress, build_retrieval, rescore
 from erpai.compilations.progress import ProgressRecorder
 from erpai.compilations.service import (
     ACTIVE_STATES,
     _notify_completion,
     fail_compilation,
 )
-from erpai.compilations.snapshot import take_snapshot
+from erpai.compilations.snapshot import BuildInputs, take_snapshot
 from erpai.config import get_settings
 from erpai.db import session_factory, utcnow
 from erpai.errors import DomainError
@@ -142,7 +143,9 @@ def _compile(session: Session, compilation_id: int, progress: Progress | None) -
             progress("fine_tune", 0, 1)
         retrieval_log = format_build_log(compilation, model, result, finetune.ACTIVATION_PENDING)
         finetune.run(session, compilation=compilation, plan=tune, retrieval_log=retrieval_log)
-    activate, reason = activation_decision(session, model=model, compilation=compilation)
+    activate, reason = activation_decision(
+        session, model=model, compilation=compilation, active_score=_active_score(session, model, inputs)
+    )
     if activate:
         model.conversational_compilation_id = compilation.id
     compilation.build_log = (
@@ -157,6 +160,16 @@ def _compile(session: Session, compilation_id: int, progress: Progress | None) -
     session.commit()
     if progress:
         progress("done", 1, 1)
+
+
+def _active_score(session: Session, model: AIModel, inputs: BuildInputs) -> float | None:
+    """The active build re-evaluated on the current validation Q&As, so the gate compares like with like."""
+    if model.conversational_compilation_id is None or not model.quality_gate_enabled:
+        return None
+    row = session.get(CompilationArtifact, model.conversational_compilation_id)
+    if row is None:
+        return None
+    return rescore(session, artifact=BuildArtifact.from_bytes(row.content), validation=inputs.validation)
 
 
 def _store(session: Session, compilation: Compilation, result: BuildResult) -> None:

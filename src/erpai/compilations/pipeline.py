@@ -13,8 +13,10 @@ from erpai.compilations.artifact import BuildArtifact, RowSource
 from erpai.compilations.embedding_cache import embed_with_cache
 from erpai.compilations.snapshot import BuildInputs, Example
 from erpai.errors import InvalidInput
+from erpai.learning.calibration import negative_questions
 from erpai.learning.embedders import get_embedder
 from erpai.learning.head import IntentHead
+from erpai.learning.metrics import quality_metrics
 
 Progress = Callable[[str, int, int], None]
 UNKNOWN_ANSWER = -2  # a validation answer that no training answer matches: counted, not calibrated on
@@ -35,6 +37,16 @@ class Evaluation:
     oos_total: int = 0
     oos_rejected: int = 0
     misses: list[Miss] = field(default_factory=list)
+    # per question: calibrated confidence of the best answer, best answer right, in scope
+    confidences: list[float] = field(default_factory=list)
+    good: list[bool] = field(default_factory=list)
+    in_scope: list[bool] = field(default_factory=list)
+    threshold: float = 0.5
+
+    def metrics(self) -> dict[str, object]:
+        """In-scope accuracy, OOS recall / precision / F1, AUROC, ECE and a threshold sweep."""
+        return quality_metrics(np.array(self.confidences), np.array(self.good, dtype=bool),
+                               np.array(self.in_scope, dtype=bool), self.threshold)
 
     @property
     def in_scope_accuracy(self) -> float | None:
@@ -90,7 +102,8 @@ def build_retrieval(
     answers = list(dict.fromkeys(e.answer for e in in_scope))
     answer_index = {a: i for i, a in enumerate(answers)}
     held_out = inputs.validation + inputs.out_of_scope
-    texts = [e.text for e in in_scope] + [e.text for e in held_out]
+    negatives = list(negative_questions())
+    texts = [e.text for e in in_scope] + [e.text for e in held_out] + negatives
     report: Callable[[int, int], None] | None = (
         (lambda d, t: progress("embedding", d, t)) if progress else None
     )
@@ -100,12 +113,17 @@ def build_retrieval(
     timings["embed_seconds"] = time.perf_counter() - started
     if checkpoint:
         checkpoint()
-    x_train, x_held = vectors[: len(in_scope)], vectors[len(in_scope) :]
+    n_in, n_held = len(in_scope), len(held_out)
+    x_train, x_held = vectors[:n_in], vectors[n_in : n_in + n_held]
+    # Negatives for the small-company confidence: the model's own out-of-scope Q&As + the shipped list.
+    x_negatives = vectors[n_in + len(inputs.validation) :]
 
     if progress:
         progress("training", 0, 1)
     mark = time.perf_counter()
-    head = IntentHead.fit(x_train, _labels(in_scope, answer_index))
+    head = IntentHead.fit(
+        x_train, _labels(in_scope, answer_index), embedder=embedder.name, negatives=x_negatives
+    )
     timings["fit_seconds"] = time.perf_counter() - mark
     if progress:
         progress("evaluating", 0, 1)
@@ -137,11 +155,14 @@ def build_retrieval(
 
 
 def evaluate(artifact: BuildArtifact, examples: Sequence[Example], vectors: np.ndarray) -> Evaluation:
-    result = Evaluation()
+    result = Evaluation(threshold=artifact.head.threshold)
     if not examples:
         return result
     for example, prediction in zip(examples, artifact.head.predict(vectors), strict=True):
         got = artifact.answers[prediction.label] if prediction.accepted else None
+        result.confidences.append(prediction.confidence)
+        result.good.append(bool(example.answer) and artifact.answers[prediction.label] == example.answer)
+        result.in_scope.append(bool(example.answer))
         if example.answer:
             result.in_scope_total += 1
             correct = got == example.answer
@@ -153,3 +174,14 @@ def evaluate(artifact: BuildArtifact, examples: Sequence[Example], vectors: np.n
         if not correct:
             result.misses.append(Miss(example.text, example.answer or None, got, prediction.confidence))
     return result
+
+
+def rescore(session: Session, *, artifact: BuildArtifact, validation: Sequence[Example]) -> float | None:
+    """The quality-gate score of an existing build on the *current* validation Q&As (embeddings from the
+    cache where possible)."""
+    if not validation:
+        return None
+    vectors, _ = embed_with_cache(
+        session, embedder=get_embedder(artifact.embedder), texts=[e.text for e in validation]
+    )
+    return evaluate(artifact, validation, vectors).score

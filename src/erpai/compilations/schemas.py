@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from erpai.common import ORMModel
+from erpai.common import ORMModel, UTCDateTime
 
 
 class CompileRequest(BaseModel):
@@ -26,8 +25,8 @@ class CompilationRead(ORMModel):
     kind: str
     status: str = Field(description="N new, R running, C completed, D deleted")
     is_successful: bool
-    start_time_utc: datetime
-    completion_time_utc: datetime | None
+    start_time_utc: UTCDateTime
+    completion_time_utc: UTCDateTime | None
     compiled_model_name: str | None
     validation_score: float | None
     error_message: str | None
@@ -55,4 +54,4 @@ class HitRead(ORMModel):
     score: float
     source_type: str | None
     source_id: int | None
-    time_utc: datetime
+    time_utc: UTCDateTime

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from erpai.common import UTCDateTime
 from erpai.training.schemas import naive_utc
 
 TrainingFormat = Literal["openai"]
@@ -33,8 +34,8 @@ class BuildMetrics(BaseModel):
     kind: str
     status: str
     is_successful: bool
-    start_time_utc: datetime
-    completion_time_utc: datetime | None
+    start_time_utc: UTCDateTime
+    completion_time_utc: UTCDateTime | None
     validation_score: float | None
     compiled_model_name: str | None
     active: bool

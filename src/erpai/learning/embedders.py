@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 __all__ = [
     "DEFAULT_EMBEDDER",
     "EMBEDDER_NAMES",
+    "MAX_EMBED_CHARS",
     "CharHashEmbedder",
     "ConcatEmbedder",
     "E5Embedder",
@@ -59,10 +61,30 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return out
 
 
+# Characters of one text that reach an encoder. Every window is far shorter (MiniLM: 128 tokens; the
+# character n-grams and USE, which average over all tokens, gain nothing from more), and cutting before
+# tokenising keeps an encoder's memory bounded by the number of texts, not their length: a 1 MB text
+# through USE took gigabytes.
+MAX_EMBED_CHARS = 2_000
+_WORD = re.compile(r"\S+")
+
+
 def _clean(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
         raise TypeError("embed() takes a sequence of strings, not one string")
-    return [" ".join(str(t).split()) or "." for t in texts]
+    return [_cut(str(t)) for t in texts]
+
+
+def _cut(text: str) -> str:
+    """Whitespace runs collapsed to one space, at most MAX_EMBED_CHARS; reads only as far as needed."""
+    words: list[str] = []
+    size = 0
+    for match in _WORD.finditer(text):
+        words.append(match.group())
+        size += len(words[-1]) + 1
+        if size > MAX_EMBED_CHARS:
+            break
+    return " ".join(words)[:MAX_EMBED_CHARS] or "."
 
 
 class MiniLMEmbedder:

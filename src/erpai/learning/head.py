@@ -7,10 +7,12 @@ Two modes, picked by :meth:`IntentHead.fit` from the amount of data:
   the mean of the best class cosine and the best training-row cosine, both in the
   learned space.
 * ``"raw"`` (tiny data, one class, or one row per class): 1-nearest-neighbour on the
-  frozen embeddings; the score is that neighbour's cosine.
+  frozen embeddings. Confidence = a logistic model over that neighbour's cosine, the
+  margin to the next answer and the gap to shipped generic negatives
+  (:mod:`erpai.learning.calibration`), fitted offline on simulated small companies.
 
-The score is mapped to ``confidence`` by a logistic curve (Platt scaling fitted on
-validation rows when there are enough, else stored defaults); ``accepted`` means
+Trained mode maps the score to ``confidence`` by a logistic curve (Platt scaling fitted
+on validation rows when there are enough, else stored defaults); ``accepted`` means
 ``confidence >= threshold``.
 """
 
@@ -25,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from erpai.learning._train import TrainConfig, cosine_scores, project, train_heads
+from erpai.learning.calibration import small_coefficients, small_confidence, small_features, small_parts
 
 __all__ = ["DEFAULT_RAW_THRESHOLDS", "IntentHead", "Prediction", "TrainConfig"]
 
@@ -40,7 +43,9 @@ DEFAULT_RAW_THRESHOLDS: dict[str, float] = {
     "minilm": 0.39, "e5-small": 0.87, "minilm-e5": 0.625, "char": 0.355,
 }
 DEFAULT_TEMPERATURE = 0.04
-_FORMAT = 1
+_FORMAT = 2
+#: Confidence threshold of the raw mode's calibrated probability (answer when more likely right than not).
+DEFAULT_SMALL_THRESHOLD = 0.5
 
 
 @dataclass
@@ -82,16 +87,21 @@ class IntentHead:
     W: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     C: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))
     params: _Params = field(default_factory=lambda: _Params(DEFAULT_RAW_THRESHOLDS[""]))
+    coef: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))   # raw mode: logistic
+    negs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # synthetic negatives
+    parts: tuple[int, ...] = ()             # raw mode: part widths of a concatenated embedder
 
     # ------------------------------------------------------------------ fitting
     @classmethod
     def fit(cls, X: np.ndarray, y: np.ndarray, *, seed: int = 0, mode: str = "auto",
-            config: TrainConfig | None = None, embedder: str | None = None) -> IntentHead:
+            config: TrainConfig | None = None, embedder: str | None = None,
+            negatives: np.ndarray | None = None) -> IntentHead:
         """Fit on unit rows ``X`` (n,d) with labels ``y`` in 0..k-1.
 
         ``mode``: "auto" (trained when there are >= 400 rows and >= 4 per class on
         average, else raw), "trained" or "raw". ``embedder`` picks the raw-mode
-        default threshold.
+        confidence coefficients; ``negatives``: embedded generic out-of-domain
+        questions (see :func:`erpai.learning.calibration.negative_questions`).
         """
         X = _unit_rows(X)
         y = np.asarray(y, dtype=np.int64)
@@ -102,7 +112,10 @@ class IntentHead:
             mode = "trained" if k >= 2 and len(y) >= max(400, 4 * k) else "raw"
         if mode == "raw" or k < 2:
             thr = DEFAULT_RAW_THRESHOLDS.get(embedder or "", DEFAULT_RAW_THRESHOLDS[""])
-            return cls("raw", y, X, k, params=_Params(thr))
+            negs = _unit_rows(negatives) if negatives is not None and len(negatives) else np.zeros(
+                (0, X.shape[1]), np.float32)
+            return cls("raw", y, X, k, params=_Params(thr, threshold=DEFAULT_SMALL_THRESHOLD),
+                       coef=small_coefficients(embedder), negs=negs, parts=small_parts(embedder))
         if mode != "trained":
             raise ValueError(f"unknown mode {mode!r}; use 'auto', 'trained' or 'raw'")
         cfg = config or TrainConfig()
@@ -160,6 +173,18 @@ class IntentHead:
         top = top[np.argsort(-sims[top], kind="stable")]
         return [(int(i), float(sims[i])) for i in top]
 
+    def _small(self) -> bool:
+        return self.mode == "raw" and len(self.coef) > 0
+
+    def _confidences(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(label, calibrated confidence, neighbour row) for each row of X."""
+        if not self._small():
+            label, score, neighbour = self._scores(X)
+            return label, self.confidence(score), neighbour
+        label, neighbour, feats = small_features(
+            _unit_rows(np.atleast_2d(X)), self.feats, self.labels, self.negs, self.parts)
+        return label, small_confidence(feats, self.coef), neighbour
+
     def confidence(self, score: np.ndarray) -> np.ndarray:
         """Map raw scores to calibrated confidences in [0,1]."""
         p = self.params
@@ -170,10 +195,9 @@ class IntentHead:
             return []
         if len(X) <= 8:
             with _one_blas_thread():
-                label, score, neighbour = self._scores(X)
+                label, conf, neighbour = self._confidences(X)
         else:
-            label, score, neighbour = self._scores(X)
-        conf = self.confidence(score)
+            label, conf, neighbour = self._confidences(X)
         thr = self.params.threshold
         return [Prediction(int(lab), float(c), bool(c >= thr), int(nb))
                 for lab, c, nb in zip(label, conf, neighbour, strict=True)]
@@ -193,6 +217,8 @@ class IntentHead:
         y = np.asarray(y, dtype=np.int64)
         if len(y) == 0:
             return self._report(float("nan"), 0)
+        if self._small():
+            return self._calibrate_small(X, y, oos_recall_floor)
         label, score, _ = self._scores(X)
         good = (y >= 0) & (label == y)
         n_in, n_out = int((y >= 0).sum()), int((y < 0).sum())
@@ -207,6 +233,17 @@ class IntentHead:
             self.params.center = raw
         self.params.threshold = float(self.confidence(np.array([raw]))[0])
         return self._report(raw, len(y), score, good, y)
+
+    def _calibrate_small(self, X: np.ndarray, y: np.ndarray, floor: float) -> dict[str, float]:
+        """Raw mode: the confidence is already a probability; only a large enough validation set
+        (>= 20 in-scope and >= 20 out-of-scope rows) moves the threshold."""
+        label, conf, _ = self._confidences(X)
+        good = (y >= 0) & (label == y)
+        if int((y >= 0).sum()) >= 20 and int((y < 0).sum()) >= 20:
+            chosen = _choose_threshold(conf, good, y >= 0, floor)
+            if chosen is not None:
+                self.params.threshold = chosen
+        return self._report(self.params.threshold, len(y), conf, good, y)
 
     def _report(self, raw: float, n: int, score: np.ndarray | None = None,
                 good: np.ndarray | None = None, y: np.ndarray | None = None) -> dict[str, float]:
@@ -225,19 +262,27 @@ class IntentHead:
         p = self.params
         meta = np.array([_FORMAT, self.k, p.center, p.temperature, p.threshold], dtype=np.float64)
         np.savez_compressed(buf, mode=np.array(self.mode), meta=meta, labels=self.labels.astype(np.int32),
-                            feats=self.feats.astype(np.float16), W=self.W, C=self.C)
+                            feats=self.feats.astype(np.float16), W=self.W, C=self.C,
+                            coef=self.coef.astype(np.float32), negs=self.negs.astype(np.float16),
+                            parts=np.array(self.parts, dtype=np.int64))
         return buf.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> IntentHead:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             meta = z["meta"]
-            if int(meta[0]) != _FORMAT:
+            if int(meta[0]) not in (1, _FORMAT):
                 raise ValueError(f"unsupported IntentHead format {int(meta[0])}")
             params = _Params(float(meta[2]), float(meta[3]), float(meta[4]))
             feats = _unit_rows(z["feats"].astype(np.float32))
-            return cls(str(z["mode"]), z["labels"].astype(np.int64), feats, int(meta[1]),
+            head = cls(str(z["mode"]), z["labels"].astype(np.int64), feats, int(meta[1]),
                        W=z["W"].astype(np.float32), C=z["C"].astype(np.float32), params=params)
+            if int(meta[0]) >= 2:
+                head.coef = z["coef"].astype(np.float32)
+                negs = z["negs"].astype(np.float32)
+                head.negs = _unit_rows(negs) if len(negs) else negs
+                head.parts = tuple(int(v) for v in z["parts"])
+            return head
 
 
 _controller: Any = None

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erpai.answering.grounding import retrieve
+from erpai.answering.schemas import DEFAULT_FALLBACK_ANSWER
 from erpai.answering.service import answer_question, load_active_build
-from erpai.compilations.finetune import DEFAULT_REFUSAL
 from erpai.compilations.models import Compilation
 from erpai.errors import InvalidInput, NotFound
 from erpai.model_access.service import require_trainer, resolve_model, usable_models
@@ -39,7 +39,7 @@ def list_models(session: Session, *, user: User) -> list[dict[str, Any]]:
 def ask_model(session: Session, *, user: User, model: str, question: str) -> dict[str, Any]:
     """Answers like ``POST /api/v1/models/{id}/ask`` (curated first, grounded generation, fallback)."""
     slug, target = resolve_model(session, user=user, ref=model)
-    fallback = target.fallback_answer or DEFAULT_REFUSAL
+    fallback = target.fallback_answer or DEFAULT_FALLBACK_ANSWER
     result = answer_question(session, model_id=target.id, question=question, channel=CHANNEL, user_id=user.id)
     text = result.answer if result.answered and result.answer else fallback
     return {"model": slug, "answer": text, **result.model_dump(mode="json", exclude={"answer"})}

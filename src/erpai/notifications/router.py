@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from erpai.auth import CurrentUser, SessionDep
-from erpai.common import Page, PageParams, page_params
+from erpai.common import Id, Page, PageParams, page_params
 from erpai.notifications import service
 from erpai.notifications.schemas import MarkedRead, NotificationRead
 from erpai.routing import SessionReleasingRoute
@@ -30,7 +30,7 @@ def mark_all_read(session: SessionDep, user: CurrentUser) -> MarkedRead:
 
 
 @router.post("/{notification_id}/read", response_model=NotificationRead)
-def mark_read(notification_id: int, session: SessionDep, user: CurrentUser) -> NotificationRead:
+def mark_read(notification_id: Id, session: SessionDep, user: CurrentUser) -> NotificationRead:
     return NotificationRead.model_validate(
         service.mark_read(session, notification_id=notification_id, user_id=user.id)
     )

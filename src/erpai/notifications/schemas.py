@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, computed_field
 
-from erpai.common import ORMModel
+from erpai.common import ORMModel, UTCDateTime
 
 
 class NotificationRead(ORMModel):
@@ -15,8 +13,8 @@ class NotificationRead(ORMModel):
     message: str
     data_object_type: str | None
     data_object_id: int | None
-    creation_time_utc: datetime
-    read_time_utc: datetime | None
+    creation_time_utc: UTCDateTime
+    read_time_utc: UTCDateTime | None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

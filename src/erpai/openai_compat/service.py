@@ -12,9 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
-from erpai.answering.schemas import AnswerResult, ContextMessage
+from erpai.answering.schemas import DEFAULT_FALLBACK_ANSWER, AnswerResult, ContextMessage
 from erpai.answering.service import answer_question, stream_answer
-from erpai.compilations.finetune import DEFAULT_REFUSAL
 from erpai.errors import InvalidInput
 from erpai.model_access.service import resolve_model, usable_models
 from erpai.openai_compat.schemas import (
@@ -77,7 +76,7 @@ def parse_request(session: Session, *, user: User, data: ChatCompletionRequest) 
     return Question(
         slug=slug,
         model_id=model.id,
-        fallback=model.fallback_answer or DEFAULT_REFUSAL,
+        fallback=model.fallback_answer or DEFAULT_FALLBACK_ANSWER,
         question=question,
         context=context,
         prompt_tokens=message_tokens(prompt),

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from erpai.common import ORMModel
+from erpai.common import Id, ORMModel, UTCDateTime
 
 RightName = Literal["train", "use"]
 
@@ -13,7 +12,7 @@ RightName = Literal["train", "use"]
 class GrantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int
+    user_id: Id
     right: RightName
 
 
@@ -24,4 +23,4 @@ class GrantRead(ORMModel):
     user_login: str
     right: RightName
     granted_by_user_id: int | None
-    creation_time_utc: datetime
+    creation_time_utc: UTCDateTime

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from erpai.common import ORMModel
+from erpai.common import Count, Notes, ORMModel, Text, UTCDateTime
+from erpai.limits import API_KEY_MAX, NAME_MAX
 
 NAME_PATTERN = r"^[^\x00-\x1f]+$"
+ProviderName = Annotated[str, Text(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN)]
+Kind = Annotated[str, Text(min_length=1, max_length=32)]
+BaseModelName = Annotated[str, Text(min_length=1, max_length=64)]
+ApiKey = Annotated[SecretStr, Field(max_length=API_KEY_MAX, json_schema_extra={"writeOnly": True})]
 
 
 class ProviderCreate(BaseModel):
@@ -15,12 +19,12 @@ class ProviderCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=256, pattern=NAME_PATTERN)
-    kind: str = Field(default="openai", min_length=1, max_length=32)
-    base_model_name: str | None = Field(default=None, min_length=1, max_length=64)
+    name: ProviderName
+    kind: Kind = "openai"
+    base_model_name: BaseModelName | None = None
     config: dict[str, Any] = Field(default_factory=dict)
-    api_key: SecretStr | None = Field(default=None, json_schema_extra={"writeOnly": True})
-    notes: str | None = None
+    api_key: ApiKey | None = None
+    notes: Notes | None = None
 
 
 class ProviderUpdate(BaseModel):
@@ -31,12 +35,12 @@ class ProviderUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=256, pattern=NAME_PATTERN)
-    base_model_name: str | None = Field(default=None, min_length=1, max_length=64)
+    name: ProviderName | None = None
+    base_model_name: BaseModelName | None = None
     config: dict[str, Any] | None = None
-    api_key: SecretStr | None = Field(default=None, json_schema_extra={"writeOnly": True})
-    notes: str | None = None
-    object_version: int | None = Field(default=None, description="Optimistic lock: the version you read.")
+    api_key: ApiKey | None = None
+    notes: Notes | None = None
+    object_version: Count | None = Field(default=None, description="Optimistic lock: the version you read.")
 
 
 class ProviderRead(ORMModel):
@@ -50,7 +54,7 @@ class ProviderRead(ORMModel):
     has_api_key: bool
     notes: str | None
     object_version: int
-    aggregate_last_update_time_utc: datetime | None
+    aggregate_last_update_time_utc: UTCDateTime | None
     notices: list[str] = Field(
         default_factory=list, description="What a change did besides what was asked, e.g. a cleared key."
     )

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from erpai.common import check_text
 from erpai.errors import InvalidInput
+from erpai.limits import ANSWER_MAX, QUESTION_MAX, SECTION_MAX
 from erpai.qas.models import QAType
 
 FORMATS = ("csv", "jsonl")
@@ -21,7 +23,6 @@ FIELDS = ("question", "answer", "section", "qa_type", "is_active")
 # An absent answer column would silently turn every row into "do not answer", so it must be named.
 REQUIRED_FIELDS = ("question", "answer")
 DEFAULT_SECTION = "General"
-SECTION_MAX = 128
 EXPORT_CHUNK_ROWS = 1000
 FIELD_SIZE_LIMIT = 16 * 1024 * 1024
 
@@ -43,8 +44,12 @@ class RowError:
     field: str | None
     message: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "field": self.field, "message": self.message}
+    def as_item(self) -> dict[str, Any]:
+        """As an ErrorItem of the API's error body."""
+        loc: list[str | int] = ["line", self.line]
+        if self.field:
+            loc.append(self.field)
+        return {"loc": loc, "msg": self.message, "type": "invalid_row", "line": self.line}
 
     def __str__(self) -> str:
         where = f" ({self.field})" if self.field else ""
@@ -58,6 +63,9 @@ class ImportRejected(InvalidInput):
         super().__init__(f"{len(errors)} error(s) in the file; nothing was imported", field="file")
         self.errors = errors
 
+    def error_items(self) -> list[dict[str, Any]]:
+        return [e.as_item() for e in self.errors]
+
 
 @dataclass(frozen=True)
 class QARow:
@@ -69,17 +77,25 @@ class QARow:
     is_active: bool
 
 
+def _at_most(text: str, limit: int, what: str) -> str:
+    if len(text) > limit:
+        raise ValueError(f"the {what} must be at most {limit} characters (got {len(text)})")
+    return text
+
+
 def clean_question(value: str) -> str:
     text = value.strip()
     if not text:
         raise ValueError("the question must not be empty")
-    return text
+    return _at_most(text, QUESTION_MAX, "question")
+
+
+def clean_answer(value: str) -> str:
+    return _at_most(value.strip(), ANSWER_MAX, "answer")
 
 
 def clean_section(value: str | None) -> str:
-    text = (value or "").strip()
-    if len(text) > SECTION_MAX:
-        raise ValueError(f"the section must be at most {SECTION_MAX} characters (got {len(text)})")
+    text = _at_most((value or "").strip(), SECTION_MAX, "section")
     return text or DEFAULT_SECTION
 
 
@@ -148,7 +164,7 @@ def _build_row(line: int, values: dict[str, Any], errors: list[RowError]) -> QAR
     parsed: dict[str, Any] = {}
     for name, parser in (
         ("question", lambda v: clean_question(_text(v, "question"))),
-        ("answer", lambda v: _text(v, "answer").strip()),
+        ("answer", lambda v: clean_answer(_text(v, "answer"))),
         ("section", lambda v: clean_section(None if v is None else _text(v, "section"))),
         ("qa_type", parse_qa_type),
         ("is_active", parse_bool),
@@ -166,7 +182,7 @@ def _text(value: object, name: str) -> str:
         raise ValueError(f"{name} is missing")
     if not isinstance(value, str):
         raise ValueError(f"{name} must be text (got {type(value).__name__})")
-    return value
+    return check_text(value)
 
 
 def _header_errors(names: list[str]) -> list[RowError]:

@@ -1,28 +1,31 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from erpai.auth import CurrentUser, SessionDep
-from erpai.common import Page, PageParams, page_params
+from erpai.common import ErrorBody, Id, Page, PageParams, Search, page_params
 from erpai.errors import InvalidInput
 from erpai.qas import service
-from erpai.qas.io import CONTENT_TYPES, ImportRejected, decode_text, infer_format
+from erpai.qas.io import CONTENT_TYPES, decode_text, infer_format
 from erpai.qas.schemas import ImportResult, QACreate, QAFilters, QARead, QATypeName, QAUpdate
 from erpai.routing import SessionReleasingRoute
 
 router = APIRouter(route_class=SessionReleasingRoute, tags=["qas"])
+IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "Bad rows: `errors` lists each (line, loc, msg); none imported"},
+}
 
 
 def qa_filters(
     qa_type: QATypeName | None = Query(default=None),
     is_active: bool | None = Query(default=None),
-    section: str | None = Query(default=None),
-    q: str | None = Query(default=None, description="Substring of the question or the answer (any case)"),
+    section: Search | None = Query(default=None),
+    q: Search | None = Query(default=None, description="Substring of the question or the answer (any case)"),
 ) -> QAFilters:
     return QAFilters(qa_type=qa_type, is_active=is_active, section=section, q=q)
 
@@ -36,7 +39,7 @@ def list_qas(
     user: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],
     filters: Filters,
-    model_id: int | None = Query(default=None),
+    model_id: Id | None = Query(default=None),
 ) -> Page[QARead]:
     """Without model_id: the Q&As of every model the caller trains."""
     scoped = filters.model_copy(update={"model_id": model_id})
@@ -50,17 +53,17 @@ def create_qa(data: QACreate, session: SessionDep, user: CurrentUser) -> QARead:
 
 
 @router.get("/qas/{qa_id}", response_model=QARead)
-def read_qa(qa_id: int, session: SessionDep, user: CurrentUser) -> QARead:
+def read_qa(qa_id: Id, session: SessionDep, user: CurrentUser) -> QARead:
     return QARead.model_validate(service.read_qa(session, qa_id=qa_id, actor=user))
 
 
 @router.patch("/qas/{qa_id}", response_model=QARead)
-def update_qa(qa_id: int, data: QAUpdate, session: SessionDep, user: CurrentUser) -> QARead:
+def update_qa(qa_id: Id, data: QAUpdate, session: SessionDep, user: CurrentUser) -> QARead:
     return QARead.model_validate(service.update_qa(session, qa_id=qa_id, data=data, actor=user))
 
 
 @router.delete("/qas/{qa_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_qa(qa_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_qa(qa_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     service.delete_qa(session, qa_id=qa_id, actor=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -80,33 +83,29 @@ async def read_upload(request: Request) -> tuple[bytes, str | None, str | None]:
 @router.post(
     "/models/{model_id}/qas/import",
     response_model=ImportResult,
-    responses={422: {"description": "Bad rows: `errors` lists each with its line, field and message"}},
+    responses=IMPORT_RESPONSES,
 )
 async def import_qas(
-    model_id: int,
+    model_id: Id,
     request: Request,
     session: SessionDep,
     user: CurrentUser,
     format: Literal["csv", "jsonl"] | None = Query(default=None, description="Default: from the file name"),
-) -> ImportResult | JSONResponse:
+) -> ImportResult:
     """Imports a CSV or JSONL file (the request body, or the multipart field `file`): all rows or none."""
     data, filename, content_type = await read_upload(request)
     fmt = infer_format(format, filename=filename, content_type=content_type)
-    try:
-        imported = await run_in_threadpool(
-            lambda: service.import_qas(
-                session, model_id=model_id, content=decode_text(data), fmt=fmt, actor=user
-            )
+    imported = await run_in_threadpool(
+        lambda: service.import_qas(
+            session, model_id=model_id, content=decode_text(data), fmt=fmt, actor=user
         )
-    except ImportRejected as exc:
-        body = {"detail": exc.message, "field": exc.field, "errors": [e.as_dict() for e in exc.errors]}
-        return JSONResponse(body, status_code=422)
+    )
     return ImportResult(imported=imported)
 
 
 @router.get("/models/{model_id}/qas/export", response_class=StreamingResponse)
 def export_qas(
-    model_id: int,
+    model_id: Id,
     session: SessionDep,
     user: CurrentUser,
     filters: Filters,

@@ -1,31 +1,31 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 
-from erpai.common import ORMModel
-from erpai.qas.io import DEFAULT_SECTION, QA_TYPE_NAMES, clean_question, clean_section
+from erpai.common import Id, Notes, ORMModel, Text, UTCDateTime
+from erpai.limits import ANSWER_MAX, QUESTION_MAX, SECTION_MAX
+from erpai.qas.io import DEFAULT_SECTION, QA_TYPE_NAMES, clean_answer, clean_question, clean_section
 
 QATypeName = Literal["training", "validation"]
-Question = Annotated[str, AfterValidator(clean_question)]
+Question = Annotated[str, Text(max_length=QUESTION_MAX), AfterValidator(clean_question)]
 # An empty answer is allowed: it marks a question the model should NOT answer (out of scope).
-Answer = Annotated[str, AfterValidator(str.strip)]
-# Blank means the default section; the length is checked after stripping.
-Section = Annotated[str, AfterValidator(clean_section)]
+Answer = Annotated[str, Text(max_length=ANSWER_MAX), AfterValidator(clean_answer)]
+# Blank means the default section.
+Section = Annotated[str, Text(max_length=SECTION_MAX), AfterValidator(clean_section)]
 
 
 class QACreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model_id: int
+    model_id: Id
     question: Question
     answer: Answer = ""
     section: Section = DEFAULT_SECTION
     qa_type: QATypeName = "training"
     is_active: bool = True
-    notes: str | None = None
+    notes: Notes | None = None
 
 
 class QAUpdate(BaseModel):
@@ -38,7 +38,7 @@ class QAUpdate(BaseModel):
     section: Section | None = None
     qa_type: QATypeName | None = None
     is_active: bool | None = None
-    notes: str | None = None
+    notes: Notes | None = None
 
     @field_validator("question", "answer", "section", "qa_type", "is_active", mode="before")
     @classmethod
@@ -56,8 +56,8 @@ class QARead(ORMModel):
     qa_type: QATypeName
     section: str
     is_active: bool
-    creation_time_utc: datetime
-    deactivation_time_utc: datetime | None
+    creation_time_utc: UTCDateTime
+    deactivation_time_utc: UTCDateTime | None
     added_by_user_id: int
     notes: str | None
 
@@ -79,9 +79,3 @@ class QAFilters(BaseModel):
 
 class ImportResult(BaseModel):
     imported: int
-
-
-class RowErrorRead(BaseModel):
-    line: int
-    field: str | None
-    message: str

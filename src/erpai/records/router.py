@@ -2,18 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from erpai.auth import CurrentUser, SessionDep
-from erpai.common import Page, PageParams, page_params
-from erpai.qas.io import ImportRejected, decode_text, infer_format
-from erpai.qas.router import read_upload
+from erpai.common import Id, Page, PageParams, page_params
+from erpai.qas.io import decode_text, infer_format
+from erpai.qas.router import IMPORT_RESPONSES, read_upload
 from erpai.qas.schemas import ImportResult
 from erpai.records import service
 from erpai.records.io import import_records
-from erpai.records.service import RuleRefused
 from erpai.routing import SessionReleasingRoute
 from erpai.rules.engine import Firing
 from erpai.rules.schemas import RunRead
@@ -23,6 +21,7 @@ RecordBody = Annotated[
     dict[str, Any], Body(description='Field values by column name, e.g. {"name": "ACME"}.')
 ]
 _PAGING = {"limit", "offset"}
+Kind = Annotated[str, Path(max_length=64, description="enterprise_companies, parties, products, ...")]
 
 
 def saved(record: dict[str, Any], firing: Firing) -> dict[str, Any]:
@@ -33,14 +32,9 @@ def saved(record: dict[str, Any], firing: Firing) -> dict[str, Any]:
     }
 
 
-def refused(exc: RuleRefused) -> JSONResponse:
-    body = {"detail": exc.message, "field": exc.field, "errors": [e.model_dump() for e in exc.errors]}
-    return JSONResponse(body, status_code=422)
-
-
 @router.get("/{kind}", response_model=Page[dict[str, Any]])
 def list_records(
-    kind: str,
+    kind: Kind,
     request: Request,
     session: SessionDep,
     user: CurrentUser,
@@ -53,29 +47,23 @@ def list_records(
 
 
 @router.post("/{kind}", status_code=status.HTTP_201_CREATED, response_model=None)
-def create_record(kind: str, body: RecordBody, session: SessionDep, user: CurrentUser) -> Any:
+def create_record(kind: Kind, body: RecordBody, session: SessionDep, user: CurrentUser) -> Any:
     """Rules fire first: an AIVALIDATE that fails answers 422 naming the rule, and nothing is saved."""
-    try:
-        return saved(*service.save_record(session, kind=kind, values=body))
-    except RuleRefused as exc:
-        return refused(exc)
+    return saved(*service.save_record(session, kind=kind, values=body))
 
 
 @router.get("/{kind}/{record_id}")
-def read_record(kind: str, record_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def read_record(kind: Kind, record_id: Id, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     return service.get_record(session, kind=kind, record_id=record_id)
 
 
 @router.patch("/{kind}/{record_id}", response_model=None)
-def update_record(kind: str, record_id: int, body: RecordBody, session: SessionDep, user: CurrentUser) -> Any:
-    try:
-        return saved(*service.save_record(session, kind=kind, values=body, record_id=record_id))
-    except RuleRefused as exc:
-        return refused(exc)
+def update_record(kind: Kind, record_id: Id, body: RecordBody, session: SessionDep, user: CurrentUser) -> Any:
+    return saved(*service.save_record(session, kind=kind, values=body, record_id=record_id))
 
 
 @router.delete("/{kind}/{record_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_record(kind: str, record_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_record(kind: Kind, record_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     service.delete_record(session, kind=kind, record_id=record_id, actor=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -83,23 +71,19 @@ def delete_record(kind: str, record_id: int, session: SessionDep, user: CurrentU
 @router.post(
     "/{kind}/import",
     response_model=ImportResult,
-    responses={422: {"description": "Bad rows: `errors` lists each with its line, field and message"}},
+    responses=IMPORT_RESPONSES,
 )
 async def import_file(
-    kind: str,
+    kind: Kind,
     request: Request,
     session: SessionDep,
     user: CurrentUser,
     format: Literal["csv", "jsonl"] | None = Query(default=None, description="Default: from the file name"),
-) -> ImportResult | JSONResponse:
+) -> ImportResult:
     """Parties, products, enterprise companies from CSV or JSONL (body or multipart `file`): all or none."""
     data, filename, content_type = await read_upload(request)
     fmt = infer_format(format, filename=filename, content_type=content_type)
-    try:
-        imported = await run_in_threadpool(
-            lambda: import_records(session, kind=kind, content=decode_text(data), fmt=fmt, actor=user)
-        )
-    except ImportRejected as exc:
-        body = {"detail": exc.message, "field": exc.field, "errors": [e.as_dict() for e in exc.errors]}
-        return JSONResponse(body, status_code=422)
+    imported = await run_in_threadpool(
+        lambda: import_records(session, kind=kind, content=decode_text(data), fmt=fmt, actor=user)
+    )
     return ImportResult(imported=imported)

@@ -11,6 +11,7 @@ from erpai.chat.models import ChatGroup
 from erpai.common import PageParams, fetch_page
 from erpai.db import Base
 from erpai.errors import Forbidden, InvalidInput, NotFound
+from erpai.limits import SEARCH_MAX
 from erpai.records.kinds import KINDS, KindSpec, kind_spec, snake_case
 from erpai.records.values import active_languages, clean_values, row_to_dict
 from erpai.rules.engine import Firing, fire, save_events
@@ -29,6 +30,17 @@ class RuleRefused(InvalidInput):
             f"rule '{first.rule}' action {first.action_index} (AIVALIDATE): {first.message}", field="rule"
         )
         self.errors = firing.errors
+
+    def error_items(self) -> list[dict[str, Any]]:
+        """Each failed rule: ``loc`` ["rule", id, action], its message, and why."""
+        return [
+            {
+                "loc": ["rule", e.rule_id or 0, e.action_index],
+                "msg": f"{e.rule}: {e.message} ({e.reason})",
+                "type": "rule_failed",
+            }
+            for e in self.errors
+        ]
 
 
 def get_record(session: Session, *, kind: str, record_id: int) -> dict[str, Any]:
@@ -54,6 +66,8 @@ def list_records(
         field = spec.field(name)
         if field is None:
             raise InvalidInput(f"unknown filter field '{name}' for {kind}", field=name)
+        if len(value) > SEARCH_MAX or "\x00" in value:
+            raise InvalidInput(f"{name}: the filter is too long or holds a NUL character", field=name)
         column = getattr(model, name)
         if field.type in ("ref", "choice", "date", "number"):
             stmt = stmt.where(cast(column, String) == value)

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from erpai.common import as_utc, check_text
 from erpai.errors import InvalidInput
+from erpai.limits import MAX_INT
 from erpai.records.kinds import FieldSpec, KindSpec
 from erpai.settings.service import get_setting
 
@@ -64,6 +66,10 @@ def _str(field: FieldSpec, value: Any, _languages: list[str]) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise InvalidInput(f"{field.name} must be text", field=field.name)
     text = str(value).strip()
+    try:
+        check_text(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{field.name} {exc}", field=field.name) from None
     if field.max_length and len(text) > field.max_length:
         raise InvalidInput(f"{field.name} is longer than {field.max_length} characters", field=field.name)
     return text
@@ -75,7 +81,7 @@ def _number(field: FieldSpec, value: Any, _languages: list[str]) -> Decimal:
             raise InvalidOperation
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise InvalidInput(f"{field.name} must be a number, not {value!r}", field=field.name) from None
+        raise InvalidInput(f"{field.name} must be a number", field=field.name) from None
     if not number.is_finite() or abs(number) >= Decimal(10) ** 14:
         raise InvalidInput(f"{field.name} is out of range", field=field.name)
     return number
@@ -85,14 +91,13 @@ def _date(field: FieldSpec, value: Any, _languages: list[str]) -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise InvalidInput(
-            f"{field.name} must be a date YYYY-MM-DD, not {value!r}", field=field.name
-        ) from None
+        raise InvalidInput(f"{field.name} must be a date YYYY-MM-DD", field=field.name) from None
 
 
 def _ref(field: FieldSpec, value: Any, _languages: list[str]) -> int:
-    if isinstance(value, bool) or not str(value).strip().isdigit():
-        raise InvalidInput(f"{field.name} must be a record id, not {value!r}", field=field.name)
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_INT:
+        raise InvalidInput(f"{field.name} must be a record id, not {str(value)[:40]!r}", field=field.name)
     return int(str(value).strip())
 
 
@@ -110,6 +115,8 @@ def _multilang(field: FieldSpec, value: Any, languages: list[str]) -> dict[str, 
         raise InvalidInput(f"{field.name} must be text or {{language: text}}", field=field.name)
     cleaned: dict[str, str] = {}
     for language, text in value.items():
+        if not isinstance(language, str) or not language.isascii():
+            raise InvalidInput(f"{field.name}: bad language code", field=field.name)
         if language not in languages:
             raise InvalidInput(
                 f"{field.name}: language '{language}' is not active (active: {', '.join(languages)})",
@@ -141,13 +148,17 @@ def row_to_dict(spec: KindSpec, row: Any) -> dict[str, Any]:
         elif isinstance(value, date):
             value = value.isoformat()
         out[field.name] = value
-    out["created_time_utc"] = row.created_time_utc.isoformat() if row.created_time_utc else None
-    out["updated_time_utc"] = row.updated_time_utc.isoformat() if row.updated_time_utc else None
+    out["created_time_utc"] = as_utc(row.created_time_utc).isoformat() if row.created_time_utc else None
+    out["updated_time_utc"] = as_utc(row.updated_time_utc).isoformat() if row.updated_time_utc else None
     return out
 
 
 def display_value(value: Any, *, languages: list[str]) -> str:
-    """How a value reads inside a prompt: the first active language of a multilanguage text."""
+    """How a value reads in a prompt (storable text); a multilanguage text in the first active language."""
+    return _display(value, languages).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _display(value: Any, languages: list[str]) -> str:
     if value is None:
         return ""
     if isinstance(value, dict):

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from erpai.auth import CurrentUser, SessionDep
-from erpai.common import Page, PageParams, page_params
+from erpai.common import Id, Page, PageParams, Search, page_params
 from erpai.errors import InvalidInput
 from erpai.records.service import get_record
 from erpai.routing import SessionReleasingRoute
@@ -52,9 +52,9 @@ def list_runs(
     session: SessionDep,
     user: CurrentUser,
     params: Paging,
-    rule_id: int | None = None,
+    rule_id: Id | None = None,
     outcome: Outcome | None = None,
-    entity: str | None = None,
+    entity: Search | None = None,
     cached: bool | None = None,
 ) -> Page[RunRead]:
     rows, total = service.list_runs(
@@ -66,30 +66,32 @@ def list_runs(
 
 @router.get("/fields", response_model=list[str])
 def rule_fields(
-    user: CurrentUser, entity: str = Query(...), fields: list[str] | None = Query(default=None)
+    user: CurrentUser,
+    entity: Search = Query(...),
+    fields: list[Search] | None = Query(default=None, max_length=200),
 ) -> list[str]:
     """What a rule on ``entity`` may interpolate (``{Name}``, ``{Party.Name}``)."""
     return field_names(entity, fields)
 
 
 @router.get("/{rule_id}", response_model=RuleRead)
-def read_rule(rule_id: int, session: SessionDep, user: CurrentUser) -> RuleRead:
+def read_rule(rule_id: Id, session: SessionDep, user: CurrentUser) -> RuleRead:
     return RuleRead.model_validate(service.get_rule(session, rule_id=rule_id, actor=user))
 
 
 @router.patch("/{rule_id}", response_model=RuleRead)
-def update_rule(rule_id: int, data: RuleUpdate, session: SessionDep, user: CurrentUser) -> RuleRead:
+def update_rule(rule_id: Id, data: RuleUpdate, session: SessionDep, user: CurrentUser) -> RuleRead:
     return RuleRead.model_validate(service.update_rule(session, rule_id=rule_id, data=data, actor=user))
 
 
 @router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_rule(rule_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_rule(rule_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     service.delete_rule(session, rule_id=rule_id, actor=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{rule_id}/try", response_model=EvaluateResult)
-def try_rule(rule_id: int, data: TryRequest, session: SessionDep, user: CurrentUser) -> EvaluateResult:
+def try_rule(rule_id: Id, data: TryRequest, session: SessionDep, user: CurrentUser) -> EvaluateResult:
     """Runs the rule on a stored record (``record_id``) or on ``record``; nothing is saved but the runs."""
     rule = service.get_rule(session, rule_id=rule_id, actor=user)
     if data.record_id is not None:

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from erpai.common import ORMModel
+from erpai.common import Id, Name, ORMModel, Text, UTCDateTime
 
 Event = Literal["create", "update", "attribute_changed", "commit"]
 ActionType = Literal["AISET", "AIVALIDATE", "AIWARNING"]
+Short = Annotated[str, Text(min_length=1, max_length=128)]
+Prompt = Annotated[str, Text(min_length=1, max_length=8000)]
+Message = Annotated[str, Text(max_length=2000)]
 Outcome = Literal["set", "passed", "failed", "warned", "timed_out", "error", "skipped"]
 
 
@@ -16,9 +18,9 @@ class Action(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: ActionType
-    attribute: str | None = Field(default=None, description="AISET: the field to set.")
-    prompt: str = Field(min_length=1, max_length=8000)
-    message: str | None = Field(default=None, max_length=2000, description="AIVALIDATE / AIWARNING text.")
+    attribute: Short | None = Field(default=None, description="AISET: the field to set.")
+    prompt: Prompt
+    message: Message | None = Field(default=None, description="AIVALIDATE / AIWARNING text.")
     timeout_ms: int = Field(default=2000, ge=1, le=600_000)
 
 
@@ -27,9 +29,9 @@ class Condition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    field: str
+    field: Short
     op: Literal["eq", "ne", "contains", "empty", "not_empty"] = "eq"
-    value: str | None = None
+    value: Message | None = None
 
 
 class RuleWrite(BaseModel):
@@ -50,12 +52,12 @@ class RuleWrite(BaseModel):
 class RuleUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=256)
+    name: Name | None = None
     event: Event | None = None
-    attribute: str | None = None
+    attribute: Short | None = None
     condition: Condition | None = None
     actions: list[Action] | None = Field(default=None, min_length=1, max_length=20)
-    fields: list[str] | None = None
+    fields: list[Short] | None = Field(default=None, max_length=500)
     enabled: bool | None = None
 
 
@@ -69,8 +71,8 @@ class RuleRead(ORMModel):
     actions: list[dict[str, Any]]
     fields: list[str] | None
     enabled: bool
-    created_time_utc: datetime
-    updated_time_utc: datetime
+    created_time_utc: UTCDateTime
+    updated_time_utc: UTCDateTime
 
 
 class RunRead(ORMModel):
@@ -89,7 +91,7 @@ class RunRead(ORMModel):
     model: str | None
     tokens: int | None
     cached: bool
-    created_time_utc: datetime
+    created_time_utc: UTCDateTime
 
 
 class RuleMessage(BaseModel):
@@ -105,11 +107,13 @@ class RuleMessage(BaseModel):
 class EvaluateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    entity: str = Field(min_length=1, max_length=128)
+    entity: Short
     event: Event
-    changed: list[str] = Field(default_factory=list, description="Fields that changed (attribute_changed).")
+    changed: list[Short] = Field(
+        default_factory=list, max_length=500, description="Fields that changed (attribute_changed)."
+    )
     record: dict[str, Any]
-    record_id: str | None = Field(default=None, max_length=128)
+    record_id: Short | None = None
 
 
 class EvaluateResult(BaseModel):
@@ -123,5 +127,5 @@ class EvaluateResult(BaseModel):
 class TryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    record_id: int | None = None
+    record_id: Id | None = None
     record: dict[str, Any] | None = None

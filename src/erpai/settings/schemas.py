@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from erpai.common import UTCDateTime
 
 SettingType = Literal["int", "float", "bool", "str"]
 SettingValue = int | float | bool | str
@@ -25,4 +26,4 @@ class SettingRead(BaseModel):
     maximum: float | None
     is_default: bool = Field(description="True while the setting was never set (or was reset).")
     updated_by_user_id: int | None
-    updated_time_utc: datetime | None
+    updated_time_utc: UTCDateTime | None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from erpai.common import Notes
+from erpai.limits import MESSAGES_PER_REQUEST_MAX
 from erpai.qas.io import ImportRejected, RowError, load_json_object
 from erpai.training.schemas import MessageIn
 
@@ -13,8 +15,8 @@ class ConversationLine(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    messages: list[MessageIn] = Field(min_length=1)
-    notes: str | None = None
+    messages: list[MessageIn] = Field(min_length=1, max_length=MESSAGES_PER_REQUEST_MAX)
+    notes: Notes | None = None
 
 
 def parse_conversations(text: str) -> list[tuple[int, ConversationLine]]:

@@ -3,13 +3,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from erpai.auth import CurrentUser, SessionDep
-from erpai.common import Page, PageParams, page_params
-from erpai.qas.io import ImportRejected, decode_text
-from erpai.qas.router import read_upload
+from erpai.common import Id, Page, PageParams, page_params
+from erpai.qas.io import decode_text
+from erpai.qas.router import IMPORT_RESPONSES, read_upload
 from erpai.qas.schemas import ImportResult
 from erpai.routing import SessionReleasingRoute
 from erpai.training import service
@@ -39,7 +38,7 @@ def list_conversations(
     session: SessionDep,
     user: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],
-    model_id: int | None = Query(default=None),
+    model_id: Id | None = Query(default=None),
     origin: OriginName | None = Query(default=None),
 ) -> Page[ConversationSummary]:
     """What the caller may read: their trained models' conversations, their groups' Train AI ones."""
@@ -70,58 +69,54 @@ def create_conversation(data: ConversationCreate, session: SessionDep, user: Cur
 @router.post(
     "/models/{model_id}/training-conversations/import",
     response_model=ImportResult,
-    responses={422: {"description": "Bad lines: `errors` lists each with its line, field and message"}},
+    responses=IMPORT_RESPONSES,
 )
 async def import_conversations(
-    model_id: int, request: Request, session: SessionDep, user: CurrentUser
-) -> ImportResult | JSONResponse:
+    model_id: Id, request: Request, session: SessionDep, user: CurrentUser
+) -> ImportResult:
     """Imports a JSONL file (body or multipart field `file`), one conversation per line: all or none."""
     data, _, _ = await read_upload(request)
-    try:
-        imported = await run_in_threadpool(
-            lambda: service.import_conversations(
-                session, model_id=model_id, content=decode_text(data), actor=user
-            )
+    imported = await run_in_threadpool(
+        lambda: service.import_conversations(
+            session, model_id=model_id, content=decode_text(data), actor=user
         )
-    except ImportRejected as exc:
-        body = {"detail": exc.message, "field": exc.field, "errors": [e.as_dict() for e in exc.errors]}
-        return JSONResponse(body, status_code=422)
+    )
     return ImportResult(imported=imported)
 
 
 @router.get(BASE + "/{conversation_id}", response_model=ConversationRead)
-def read_conversation(conversation_id: int, session: SessionDep, user: CurrentUser) -> ConversationRead:
+def read_conversation(conversation_id: Id, session: SessionDep, user: CurrentUser) -> ConversationRead:
     return _read(service.read_conversation(session, conversation_id=conversation_id, actor=user))
 
 
 @router.patch(BASE + "/{conversation_id}", response_model=ConversationRead)
 def update_conversation(
-    conversation_id: int, data: ConversationUpdate, session: SessionDep, user: CurrentUser
+    conversation_id: Id, data: ConversationUpdate, session: SessionDep, user: CurrentUser
 ) -> ConversationRead:
     return _read(service.update_conversation(session, conversation_id=conversation_id, data=data, actor=user))
 
 
 @router.delete(BASE + "/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_conversation(conversation_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_conversation(conversation_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     service.delete_conversation(session, conversation_id=conversation_id, actor=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(BASE + "/{conversation_id}/messages", response_model=list[MessageRead])
-def list_messages(conversation_id: int, session: SessionDep, user: CurrentUser) -> list[MessageRead]:
+def list_messages(conversation_id: Id, session: SessionDep, user: CurrentUser) -> list[MessageRead]:
     messages = service.list_messages(session, conversation_id=conversation_id, actor=user)
     return [MessageRead.model_validate(m) for m in messages]
 
 
 @router.post(BASE + "/{conversation_id}/messages", response_model=MessageRead, status_code=201)
-def add_message(conversation_id: int, data: MessageIn, session: SessionDep, user: CurrentUser) -> MessageRead:
+def add_message(conversation_id: Id, data: MessageIn, session: SessionDep, user: CurrentUser) -> MessageRead:
     message = service.add_message(session, conversation_id=conversation_id, data=data, actor=user)
     return MessageRead.model_validate(message)
 
 
 @router.patch(BASE + "/{conversation_id}/messages/{message_id}", response_model=MessageRead)
 def update_message(
-    conversation_id: int, message_id: int, data: MessageUpdate, session: SessionDep, user: CurrentUser
+    conversation_id: Id, message_id: Id, data: MessageUpdate, session: SessionDep, user: CurrentUser
 ) -> MessageRead:
     message = service.update_message(
         session, conversation_id=conversation_id, message_id=message_id, data=data, actor=user
@@ -130,6 +125,6 @@ def update_message(
 
 
 @router.delete(BASE + "/{conversation_id}/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_message(conversation_id: int, message_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_message(conversation_id: Id, message_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     service.delete_message(session, conversation_id=conversation_id, message_id=message_id, actor=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from erpai.common import ORMModel
+from erpai.common import Count, Id, Notes, ORMModel, Text, UTCDateTime
+from erpai.limits import MESSAGE_MAX, MESSAGES_PER_REQUEST_MAX, PARTICIPANT_NAME_MAX
 from erpai.training.models import Origin, ParticipantRole
 
 RoleName = Literal["user", "assistant", "system"]
@@ -25,7 +26,6 @@ ORIGIN_CODES: dict[str, str] = {
     "todo": Origin.TODO.value,
 }
 ORIGIN_NAMES = {code: name for name, code in ORIGIN_CODES.items()}
-NAME_MAX = 64
 
 
 def clean_content(value: str) -> str:
@@ -37,8 +37,9 @@ def clean_content(value: str) -> str:
 
 def clean_name(value: str | None) -> str | None:
     text = (value or "").strip()
-    if len(text) > NAME_MAX:
-        raise ValueError(f"the participant name must be at most {NAME_MAX} characters (got {len(text)})")
+    if len(text) > PARTICIPANT_NAME_MAX:
+        limit = PARTICIPANT_NAME_MAX
+        raise ValueError(f"the participant name must be at most {limit} characters (got {len(text)})")
     return text or None
 
 
@@ -46,11 +47,16 @@ def naive_utc(value: datetime | None) -> datetime | None:
     """Stored times are naive UTC; an aware time is converted, a naive one is taken as UTC."""
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError("the time is out of range once converted to UTC") from None
 
 
-Content = Annotated[str, AfterValidator(clean_content)]
-ParticipantName = Annotated[str | None, AfterValidator(clean_name)]
+Content = Annotated[str, Text(max_length=MESSAGE_MAX), AfterValidator(clean_content)]
+ParticipantName = Annotated[
+    Annotated[str, Text(max_length=PARTICIPANT_NAME_MAX)] | None, AfterValidator(clean_name)
+]
 MessageTime = Annotated[datetime | None, AfterValidator(naive_utc)]
 
 
@@ -88,7 +94,7 @@ class MessageRead(ORMModel):
     role: RoleName = Field(validation_alias="participant_role")
     name: str | None = Field(validation_alias="participant_name")
     content: str = Field(validation_alias="contents")
-    message_time_utc: datetime
+    message_time_utc: UTCDateTime
 
     @field_validator("role", mode="before")
     @classmethod
@@ -99,9 +105,9 @@ class MessageRead(ORMModel):
 class ConversationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model_id: int
-    notes: str | None = None
-    messages: list[MessageIn] = Field(default_factory=list)
+    model_id: Id
+    notes: Notes | None = None
+    messages: list[MessageIn] = Field(default_factory=list, max_length=MESSAGES_PER_REQUEST_MAX)
 
 
 class ConversationUpdate(BaseModel):
@@ -109,9 +115,9 @@ class ConversationUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model_id: int | None = None
-    notes: str | None = None
-    object_version: int | None = None
+    model_id: Id | None = None
+    notes: Notes | None = None
+    object_version: Count | None = None
 
     @field_validator("model_id", mode="before")
     @classmethod
@@ -127,8 +133,8 @@ class ConversationSummary(ORMModel):
     origin: OriginName
     origin_object_type: str | None
     origin_object_id: int | None
-    creation_time_utc: datetime
-    last_update_time_utc: datetime
+    creation_time_utc: UTCDateTime
+    last_update_time_utc: UTCDateTime
     created_by_user_id: int | None
     notes: str | None
     object_version: int

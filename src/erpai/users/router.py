@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, status
 
 from erpai.auth import AdminUser, CurrentUser, SessionDep
-from erpai.common import Page, PageParams, page_params
+from erpai.common import Id, Page, PageParams, page_params
 from erpai.errors import Forbidden
 from erpai.routing import SessionReleasingRoute
 from erpai.users import service
@@ -36,26 +36,26 @@ def create_user(data: UserCreate, session: SessionDep, admin: AdminUser) -> User
 
 
 @router.get("/{user_id}", response_model=UserRead)
-def read_user(user_id: int, session: SessionDep, user: CurrentUser) -> UserRead:
+def read_user(user_id: Id, session: SessionDep, user: CurrentUser) -> UserRead:
     if user.id != user_id and not user.is_admin:
         raise Forbidden("only admins read other users")
     return UserRead.model_validate(service.get_user(session, user_id=user_id))
 
 
 @router.patch("/{user_id}", response_model=UserRead)
-def update_user(user_id: int, data: UserUpdate, session: SessionDep, admin: AdminUser) -> UserRead:
+def update_user(user_id: Id, data: UserUpdate, session: SessionDep, admin: AdminUser) -> UserRead:
     return UserRead.model_validate(
         service.update_user(session, user_id=user_id, data=data, actor_id=admin.id)
     )
 
 
-def _own_or_admin(user_id: int, user: CurrentUser) -> None:
+def _own_or_admin(user_id: Id, user: CurrentUser) -> None:
     if user.id != user_id and not user.is_admin:
         raise Forbidden("only admins manage other users' tokens")
 
 
 @router.post("/{user_id}/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
-def create_token(user_id: int, data: TokenCreate, session: SessionDep, user: CurrentUser) -> TokenCreated:
+def create_token(user_id: Id, data: TokenCreate, session: SessionDep, user: CurrentUser) -> TokenCreated:
     _own_or_admin(user_id, user)
     token, plain = service.create_token(
         session,
@@ -69,12 +69,12 @@ def create_token(user_id: int, data: TokenCreate, session: SessionDep, user: Cur
 
 
 @router.get("/{user_id}/tokens", response_model=list[TokenRead])
-def list_tokens(user_id: int, session: SessionDep, user: CurrentUser) -> list[TokenRead]:
+def list_tokens(user_id: Id, session: SessionDep, user: CurrentUser) -> list[TokenRead]:
     _own_or_admin(user_id, user)
     return [TokenRead.model_validate(t) for t in service.list_tokens(session, user_id=user_id)]
 
 
 @router.delete("/{user_id}/tokens/{token_id}", response_model=TokenRead)
-def revoke_token(user_id: int, token_id: int, session: SessionDep, user: CurrentUser) -> TokenRead:
+def revoke_token(user_id: Id, token_id: Id, session: SessionDep, user: CurrentUser) -> TokenRead:
     _own_or_admin(user_id, user)
     return TokenRead.model_validate(service.revoke_token(session, user_id=user_id, token_id=token_id))

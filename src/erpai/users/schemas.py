@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from erpai.common import ORMModel
+from erpai.common import Id, ORMModel, Text, UTCDateTime
+from erpai.limits import EMAIL_MAX, LOGIN_MAX, PERSON_NAME_MAX, TOKEN_NAME_MAX
+
+PersonName = Annotated[str, Text(min_length=1, max_length=PERSON_NAME_MAX)]
+Email = Annotated[str, Text(max_length=EMAIL_MAX)]
 
 UserTypeName = Literal["internal", "virtual"]
 
@@ -13,9 +17,9 @@ UserTypeName = Literal["internal", "virtual"]
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    login: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    name: str = Field(min_length=1, max_length=254)
-    email: str | None = Field(default=None, max_length=254)
+    login: Annotated[str, Text(min_length=1, max_length=LOGIN_MAX, pattern=r"^[A-Za-z0-9_.@-]+$")]
+    name: PersonName
+    email: Email | None = None
     user_type: UserTypeName = "internal"
     is_admin: bool = False
 
@@ -23,11 +27,11 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=254)
-    email: str | None = Field(default=None, max_length=254)
+    name: PersonName | None = None
+    email: Email | None = None
     is_admin: bool | None = None
     is_active: bool | None = None
-    model_id: int | None = None
+    model_id: Id | None = None
 
 
 class UserRead(ORMModel):
@@ -39,7 +43,7 @@ class UserRead(ORMModel):
     is_admin: bool
     is_active: bool
     model_id: int | None
-    creation_time_utc: datetime
+    creation_time_utc: UTCDateTime
 
 
 class TokenCreate(BaseModel):
@@ -48,7 +52,7 @@ class TokenCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="default", min_length=1, max_length=128)
+    name: Annotated[str, Text(min_length=1, max_length=TOKEN_NAME_MAX)] = "default"
     expires_in_days: int | None = Field(default=None, ge=0, le=3650, description="0: never expires.")
     expires_time_utc: datetime | None = Field(
         default=None, description="An explicit expiry (UTC when no offset is given); must be in the future."
@@ -60,10 +64,10 @@ class TokenRead(ORMModel):
     user_id: int
     name: str
     token_prefix: str
-    creation_time_utc: datetime
-    last_used_time_utc: datetime | None = Field(description="Recorded at most once a minute.")
-    revoked_time_utc: datetime | None
-    expires_time_utc: datetime | None = Field(description="None: never expires.")
+    creation_time_utc: UTCDateTime
+    last_used_time_utc: UTCDateTime | None = Field(description="Recorded at most once a minute.")
+    revoked_time_utc: UTCDateTime | None
+    expires_time_utc: UTCDateTime | None = Field(description="None: never expires.")
 
 
 class TokenCreated(TokenRead):

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from erpai.ai_models.service import get_model
-from erpai.answering.service import answer_question
+from erpai.answering.service import ask
 from erpai.common import PageParams
 from erpai.compilations.service import list_hits
 from erpai.errors import DomainError
+from erpai.permissions.service import can_train_model
 from erpai.routing import SessionReleasingRoute
 from erpai.web.deps import Web, WebDep
 from erpai.web.forms import form_values, read_form
@@ -31,9 +32,10 @@ def _ask_tab(web: Web, model_id: int, shown: str, offset: int, extra: dict[str, 
     model = get_model(web.session, model_id=model_id)
     hits: list[Any] = []
     total = 0
-    if web.user.is_admin:  # the hit history is admin-only, as in the API
+    if can_train_model(web.session, user=web.user, model_id=model_id):  # the hit history: its trainers
         params = PageParams(limit=PAGE, offset=offset)
-        hits, total = list_hits(web.session, model_id=model_id, params=params, **HIT_FILTERS.get(shown, {}))
+        filters: dict[str, Any] = HIT_FILTERS.get(shown, {})
+        hits, total = list_hits(web.session, model_id=model_id, params=params, actor=web.user, **filters)
     context = {
         "model": model, "tab": "ask", "hits": hits, "total": total, "offset": offset, "limit": PAGE,
         "shown": shown, "question": "", **extra,
@@ -51,9 +53,7 @@ async def ask_submit(model_id: int, web: WebDep) -> Response:
     question = form_values(await read_form(web.request), only=("question",)).get("question", "")
     get_model(web.session, model_id=model_id)
     try:
-        result = answer_question(
-            web.session, model_id=model_id, question=question, channel="web", user_id=web.user.id
-        )
+        result = ask(web.session, actor=web.user, model_id=model_id, question=question, channel="web")
     except DomainError as exc:
         web.session.rollback()
         extra = {

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 04:43:46.431129
+Create Date: 2026-12-02 05:05:16.436407
 """
 
 from collections.abc import Sequence
@@ -179,6 +179,7 @@ def upgrade() -> None:
         sa.Column("quality_gate_margin", sa.Double(), nullable=False),
         sa.Column("fallback_answer", sa.Text(), nullable=True),
         sa.Column("prefer_curated_answer", sa.Boolean(), nullable=False),
+        sa.Column("operating_point", sa.String(length=32), nullable=False),
         sa.Column("object_version", sa.Integer(), nullable=False),
         sa.Column("external_id", sa.String(length=256), nullable=True),
         sa.Column("external_system", sa.String(length=256), nullable=True),
