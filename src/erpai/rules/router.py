@@ -28,7 +28,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 @router.get("", response_model=Page[RuleRead])
 def list_rules(
-    session: SessionDep, user: CurrentUser, params: Paging, entity: str | None = None
+    session: SessionDep, user: CurrentUser, params: Paging, entity: Search | None = None
 ) -> Page[RuleRead]:
     rows, total = service.list_rules(session, params=params, actor=user, entity=entity)
     items = [RuleRead.model_validate(r) for r in rows]
@@ -67,8 +67,8 @@ def list_runs(
 @router.get("/fields", response_model=list[str])
 def rule_fields(
     user: CurrentUser,
-    entity: Search = Query(...),
-    fields: list[Search] | None = Query(default=None, max_length=200),
+    entity: Search,
+    fields: Annotated[list[Search] | None, Query(max_length=200)] = None,
 ) -> list[str]:
     """What a rule on ``entity`` may interpolate (``{Name}``, ``{Party.Name}``)."""
     return field_names(entity, fields)

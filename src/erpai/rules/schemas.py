@@ -37,14 +37,14 @@ class Condition(BaseModel):
 class RuleWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=256)
-    entity: str = Field(min_length=1, max_length=128)
+    name: Name
+    entity: Short
     event: Event
-    attribute: str | None = None
+    attribute: Short | None = None
     condition: Condition | None = None
     actions: list[Action] = Field(min_length=1, max_length=20)
-    fields: list[str] | None = Field(
-        default=None, description="Only for a host ERP's own entity: its fields."
+    fields: list[Short] | None = Field(
+        default=None, max_length=500, description="Only for a host ERP's own entity: its fields."
     )
     enabled: bool = True
 
