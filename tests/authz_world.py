@@ -33,6 +33,8 @@ from erpai.notifications.service import notify
 from erpai.permissions.models import ModelGrant
 from erpai.providers.models import Provider
 from erpai.qas.models import ModelQA
+from erpai.records.models import Party
+from erpai.rules.models import BusinessRule
 from erpai.training.models import Origin, TrainingConversation, TrainingConversationMessage
 from erpai.users.models import User
 from erpai.users.schemas import UserCreate
@@ -107,6 +109,16 @@ def _things(session: Session, world: World) -> None:
         assets=[CompilationAsset(asset_key="index", value="{}")],
     )
     _add(session, qa, build)
+    party = Party(name="ACME", normalized_name="acme")
+    rule = BusinessRule(
+        name="Name check",
+        entity="parties",
+        event="commit",
+        enabled=False,
+        actions=[{"type": "AIWARNING", "prompt": "Real? {Name}", "message": "odd", "timeout_ms": 2000}],
+    )
+    _add(session, party, rule)
+    ids["record_id"], ids["rule_id"] = party.id, rule.id
     group = ChatGroup(name="Office", created_by_user_id=u["owner"].id)
     _add(session, group)
     _add(

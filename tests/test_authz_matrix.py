@@ -89,6 +89,14 @@ SETTING = {"key": "=ai.chat.context_depth"}
 FORM_KIND = {"form_kind": "=record"}  # "=value": a literal path value, not a world id
 NEW_CONV = {"model_id": "@model_id", "messages": [{"role": "user", "content": "Hi"}]}
 
+PARTIES = {"kind": "=parties"}
+RULE = {
+    "name": "R",
+    "entity": "parties",
+    "event": "create",
+    "actions": [{"type": "AIWARNING", "prompt": "{Name}?", "message": "m"}],
+}
+
 POLICY: dict[tuple[str, str], Row] = {
     ("GET", V1 + "/health"): row(200, SIGNED_IN, public=True),
     # users and tokens
@@ -201,6 +209,27 @@ POLICY: dict[tuple[str, str], Row] = {
     ("GET", V1 + "/settings/{key}"): row(200, ADMIN, params=SETTING),
     ("PUT", V1 + "/settings/{key}"): row(200, ADMIN, params=SETTING, json={"value": 50}),
     ("DELETE", V1 + "/settings/{key}"): row(200, ADMIN, params=SETTING),
+    # business rules: admins manage them and read runs; any signed-in caller (a host ERP) evaluates
+    ("GET", V1 + "/rules"): row(200, ADMIN),
+    ("POST", V1 + "/rules"): row(422, ADMIN, json=RULE),  # the world has no default model: refused
+    ("POST", V1 + "/rules/evaluate"): row(
+        200, SIGNED_IN, json={"entity": "parties", "event": "commit", "record": {"name": "X"}}
+    ),
+    ("GET", V1 + "/rules/runs"): row(200, ADMIN),
+    ("GET", V1 + "/rules/fields"): row(200, SIGNED_IN, query={"entity": "parties"}),
+    ("GET", V1 + "/rules/{rule_id}"): row(200, ADMIN),
+    ("PATCH", V1 + "/rules/{rule_id}"): row(200, ADMIN, json={"enabled": False}),
+    ("DELETE", V1 + "/rules/{rule_id}"): row(204, ADMIN),
+    ("POST", V1 + "/rules/{rule_id}/try"): row(200, ADMIN, json={"record": {"name": "X"}}),
+    # business records: every signed-in user reads and writes them; admins delete
+    ("GET", V1 + "/records/{kind}"): row(200, SIGNED_IN, params=PARTIES),
+    ("POST", V1 + "/records/{kind}"): row(201, SIGNED_IN, params=PARTIES, json={"name": "New"}),
+    ("GET", V1 + "/records/{kind}/{record_id}"): row(200, SIGNED_IN, params=PARTIES),
+    ("PATCH", V1 + "/records/{kind}/{record_id}"): row(200, SIGNED_IN, params=PARTIES, json={"phone": "1"}),
+    ("DELETE", V1 + "/records/{kind}/{record_id}"): row(204, ADMIN, params=PARTIES),
+    ("POST", V1 + "/records/{kind}/import"): row(
+        200, ADMIN, params=PARTIES, query={"format": "csv"}, content="name\nACME\n"
+    ),
     # Train AI: a member of the group who also trains the target model
     ("POST", GROUP + "/train"): row(
         201, OWNER, json={"comment_ids": ["@comment_id"], "model_id": "@model_id"}

@@ -21,6 +21,20 @@ ASSISTANT = "/api/v1/assistant/conversations"
 PANEL = "assistant panel housekeeping (host application / web UI)"
 
 COMMANDS: dict[str, str] = {
+    "GET /api/v1/rules": "rule list",
+    "POST /api/v1/rules": "rule add",
+    "POST /api/v1/rules/evaluate": "rule evaluate",
+    "GET /api/v1/rules/runs": "rule runs",
+    "GET /api/v1/rules/{rule_id}": "rule show",
+    "PATCH /api/v1/rules/{rule_id}": "rule update",
+    "DELETE /api/v1/rules/{rule_id}": "rule delete",
+    "POST /api/v1/rules/{rule_id}/try": "rule try",
+    "GET /api/v1/records/{kind}": "record list",
+    "POST /api/v1/records/{kind}": "record add",
+    "GET /api/v1/records/{kind}/{record_id}": "record show",
+    "PATCH /api/v1/records/{kind}/{record_id}": "record update",
+    "DELETE /api/v1/records/{kind}/{record_id}": "record delete",
+    "POST /api/v1/records/{kind}/import": "record import",
     "GET /api/v1/users/me": "user show",
     "GET /api/v1/users": "user list",
     "POST /api/v1/users": "user create",
@@ -108,6 +122,7 @@ COMMANDS: dict[str, str] = {
 }
 
 NO_COMMAND: dict[str, str] = {
+    "GET /api/v1/rules/fields": "the rule editor's field picker (web UI); `rule add` reports unknown fields",
     "GET /api/v1/health": "a liveness probe for load balancers, not a person's operation",
     f"PATCH {ASSISTANT}/{{conversation_id}}": PANEL,
     f"DELETE {ASSISTANT}/{{conversation_id}}": PANEL,

@@ -33,6 +33,8 @@ from erpai.openai_compat.router import create_openai_app
 from erpai.permissions.router import router as permissions_router
 from erpai.providers.router import router as providers_router
 from erpai.qas.router import router as qas_router
+from erpai.records.router import router as records_router
+from erpai.rules.router import router as rules_router
 from erpai.settings.router import router as settings_router
 from erpai.training.router import router as training_router
 from erpai.users.router import router as users_router
@@ -133,6 +135,8 @@ def api_router() -> APIRouter:
     router.include_router(chat_router)
     router.include_router(settings_router)
     router.include_router(exports_router)
+    router.include_router(rules_router)
+    router.include_router(records_router)
     return router
 
 

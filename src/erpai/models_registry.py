@@ -11,6 +11,8 @@ from erpai.notifications import models as notifications
 from erpai.permissions import models as permissions
 from erpai.providers import models as providers
 from erpai.qas import models as qas
+from erpai.records import models as records
+from erpai.rules import models as rules
 from erpai.settings import models as settings
 from erpai.training import models as training
 from erpai.users import models as users
@@ -28,6 +30,8 @@ __all__ = [
     "permissions",
     "providers",
     "qas",
+    "records",
+    "rules",
     "settings",
     "training",
     "users",

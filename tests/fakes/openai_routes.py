@@ -20,6 +20,7 @@ _JOB = re.compile(r"^/v1/fine_tuning/jobs/(?P<id>[^/]+)(?P<rest>/events|/cancel)
 class OpenAIHandler(BaseHTTPRequestHandler):
     fake: ClassVar[FakeOpenAI]
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in separate writes: no 40 ms delayed-ACK stall
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet test output
         return
@@ -117,6 +118,8 @@ class OpenAIHandler(BaseHTTPRequestHandler):
         self._json({"object": "list", "data": data})
 
     def _chat(self, body: dict[str, Any]) -> None:
+        if self.fake.chat_delay and self.fake._stop.wait(self.fake.chat_delay):
+            return
         calls = self.fake.take_tool_round(body)
         if calls is not None:
             self._tool_calls(body["model"], calls)

@@ -5,6 +5,8 @@
         fake.fail("POST /v1/chat/completions", status=429, retry_after="1", times=2)
         fake.chat_reply = "scripted answer"         # or a callable(messages) -> str; default: an echo
         fake.tool_rounds = [[("search_knowledge", {"query": "x"})]]  # tool calls to make when tools are sent
+        fake.script("first", "second")              # the next chat answers, in order, before chat_reply
+        fake.chat_delay = 0.5                       # every chat answer waits this long (a slow model)
         fake.requests                               # what it received, in order
 
 It records every request, can fail each route in each way (status + error code, ``Retry-After``, a hang),
@@ -98,6 +100,8 @@ class FakeOpenAI:
         # Rounds of tool calls to make, in order, when a chat request offers tools: each round is a list of
         # (function name, arguments); once they are used up (or no tools are offered) the reply is text.
         self.tool_rounds: list[list[tuple[str, dict[str, Any]]]] = []
+        self.chat_delay = 0.0
+        self._script: list[str] = []
         self.embedding_dim = 8
         self.models = ["gpt-4o-mini", "text-embedding-3-small"]
         self.job_outcome = "succeeded"
@@ -168,7 +172,19 @@ class FakeOpenAI:
                 return None
             return self.tool_rounds.pop(0)
 
+    def script(self, *answers: str) -> None:
+        """The next chat calls answer these, in order (then ``chat_reply`` again)."""
+        with self._lock:
+            self._script.extend(answers)
+
+    def chat_calls(self) -> list[Recorded]:
+        return self.requests_to("POST", "/v1/chat/completions")
+
     def reply_for(self, messages: list[dict[str, Any]]) -> str:
+        with self._lock:
+            scripted = self._script.pop(0) if self._script else None
+        if scripted is not None:
+            return scripted
         if callable(self.chat_reply):
             return self.chat_reply(messages)
         if isinstance(self.chat_reply, str):

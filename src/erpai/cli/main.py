@@ -20,6 +20,7 @@ from erpai.cli.mcp import mcp_command
 from erpai.cli.output import handle_errors
 from erpai.cli.providers import provider_app
 from erpai.cli.qas import qa_app
+from erpai.cli.rules import record_app, rule_app
 from erpai.cli.secrets import secrets_app
 from erpai.cli.settings import setting_app
 from erpai.cli.training import conversation_app
@@ -41,6 +42,8 @@ app.command("hits", rich_help_panel=USE)(hits_command)
 app.add_typer(notification_app, name="notification", rich_help_panel=USE)
 app.add_typer(assistant_app, name="assistant", rich_help_panel=USE)
 app.add_typer(export_app, name="export", rich_help_panel=DATA)
+app.add_typer(record_app, name="record", rich_help_panel=DATA)
+app.add_typer(rule_app, name="rule", rich_help_panel=USE)
 model_app.command("export")(model_export_command)
 model_app.command("import")(model_import_command)
 app.add_typer(user_app, name="user", rich_help_panel=ADMIN)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from erpai.providers.base import (
     Capability,
     ChatMessage,
     ChatOutcome,
+    ChatResult,
     ErrorCode,
     FineTuneJob,
     ProbeReport,
@@ -177,6 +179,42 @@ class OpenAIProvider(ProviderClient):
             return self._sdk.chat.completions.create(**args, timeout=timeout)
 
         return self._retrier.run("chat", call)
+
+    def chat_once(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str | None,
+        temperature: float,
+        max_tokens: int | None,
+        timeout_s: float | None,
+        json_schema: dict[str, Any] | None,
+    ) -> ChatResult:
+        """One chat call with token counts; with ``timeout_s`` every attempt and pause fits inside it."""
+        require_capability(self, "chat")
+        args = self._chat_args(messages, model, temperature, max_tokens)
+        if json_schema is not None:
+            args["response_format"] = {"type": "json_object"}
+        retrier = self._retrier
+        if timeout_s is not None:
+            bounded = replace(
+                retrier.policy,
+                timeout_seconds=min(retrier.policy.timeout_seconds, timeout_s),
+                deadline_seconds=timeout_s,
+            )
+            retrier = replace(retrier, policy=bounded)
+
+        def call(timeout: float) -> ChatResult:
+            response = self._sdk.chat.completions.create(**args, timeout=timeout)
+            usage = response.usage
+            text = (response.choices[0].message.content or "") if response.choices else ""
+            return ChatResult(
+                text,
+                prompt_tokens=usage.prompt_tokens if usage else None,
+                completion_tokens=usage.completion_tokens if usage else None,
+            )
+
+        return retrier.run("chat", call)
 
     def chat_stream(
         self,

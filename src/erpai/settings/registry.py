@@ -106,6 +106,23 @@ KNOWN_SETTINGS: dict[str, SettingSpec] = {
             maximum=20,
             description="How many rounds of tool calls one assistant reply may make.",
         ),
+        SettingSpec(
+            key="records.active_languages",
+            type="str",
+            default="en",
+            max_length=200,
+            description="Comma-separated language codes of multilanguage record fields (product names); "
+            "the first is the one rules read.",
+        ),
+        SettingSpec(
+            key="rules.cache_ttl_seconds",
+            type="int",
+            default=600,
+            minimum=0,
+            maximum=86_400,
+            description="An identical rule prompt to the same model within this many seconds is answered "
+            "from the cache (0 = no cache).",
+        ),
     )
 }
 

@@ -14,6 +14,8 @@ from erpai.web import (
     pages_models,
     pages_providers,
     pages_qas,
+    pages_records,
+    pages_rules,
     pages_training,
     pages_users,
 )
@@ -33,6 +35,8 @@ def web_router() -> APIRouter:
         pages_chat,
         pages_providers,
         pages_users,
+        pages_records,
+        pages_rules,
     ):
         router.include_router(pages.router)
     return router
