@@ -20,6 +20,13 @@ Auth = tuple[User, dict[str, str]]
 runner = CliRunner()
 
 
+def _naive_utc(text: str) -> datetime:
+    """A response time (UTC, with its offset) as the naive UTC the database stores."""
+    value = datetime.fromisoformat(text)
+    assert value.utcoffset() == timedelta(0), text
+    return value.replace(tzinfo=None)
+
+
 def _tokens_url(user: User) -> str:
     return f"/api/v1/users/{user.id}/tokens"
 
@@ -31,7 +38,7 @@ def _bearer(token: str) -> dict[str, str]:
 def test_expires_in_days_sets_the_expiry(client: TestClient, member: Auth) -> None:
     created = client.post(_tokens_url(member[0]), json={"expires_in_days": 7}, headers=member[1])
     assert created.status_code == 201, created.text
-    expires = datetime.fromisoformat(created.json()["expires_time_utc"])
+    expires = _naive_utc(created.json()["expires_time_utc"])
     assert timedelta(days=6, hours=23) < expires - utcnow() <= timedelta(days=7)
     assert client.get("/api/v1/users/me", headers=_bearer(created.json()["token"])).status_code == 200
 
@@ -44,7 +51,7 @@ def test_default_expiry_comes_from_the_setting(
     set_setting(db, key="auth.token_expiry_days", value=30, actor=admin[0])
     limited = client.post(_tokens_url(member[0]), json={}, headers=member[1]).json()
     assert limited["expires_time_utc"] is not None
-    expires = datetime.fromisoformat(limited["expires_time_utc"])
+    expires = _naive_utc(limited["expires_time_utc"])
     assert timedelta(days=29, hours=23) < expires - utcnow() <= timedelta(days=30)
 
 
@@ -76,7 +83,7 @@ def test_explicit_expiry_must_be_in_the_future_and_alone(client: TestClient, mem
     created = client.post(
         _tokens_url(member[0]), json={"expires_time_utc": paris.isoformat()}, headers=member[1]
     )
-    stored = datetime.fromisoformat(created.json()["expires_time_utc"])
+    stored = _naive_utc(created.json()["expires_time_utc"])
     assert abs(stored - paris.astimezone(UTC).replace(tzinfo=None)) < timedelta(seconds=1)
 
 
@@ -118,7 +125,7 @@ def test_cli_token_create_with_expiry() -> None:
     result = runner.invoke(app, ["token", "create", "root", "--expires-in-days", "3", "--json"])
     assert result.exit_code == 0, result.output
     created = json.loads(result.output)
-    expires = datetime.fromisoformat(created["expires_time_utc"])
+    expires = _naive_utc(created["expires_time_utc"])
     assert timedelta(days=2, hours=23) < expires - utcnow() <= timedelta(days=3)
     plain = runner.invoke(app, ["token", "create", "root"])
     assert plain.exit_code == 0 and plain.output.strip().startswith("erp_")

@@ -27,14 +27,8 @@ class McpEndpoint:
     session manager. Stateless JSON responses: any API process can answer any request."""
 
     def __init__(self) -> None:
-        self.server: MCPServer = build_server()
-        # No DNS-rebinding host check: every request must carry a bearer token, which a rebinding page
-        # cannot send, and erpai is often served under its own host name.
-        self.server.streamable_http_app(
-            stateless_http=True,
-            json_response=True,
-            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
-        )
+        self.server: MCPServer = _new_server()
+        self._started = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -53,9 +47,25 @@ class McpEndpoint:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Runs the session manager; the app's lifespan enters this."""
+        """Runs the session manager; the app's lifespan enters this. A session manager runs only once, so
+        an app started again (tests start one app many times) gets a fresh server."""
+        if self._started:
+            self.server = _new_server()
+        self._started = True
         async with self.server.session_manager.run():
             yield
+
+
+def _new_server() -> MCPServer:
+    server = build_server()
+    # No DNS-rebinding host check: every request must carry a bearer token, which a rebinding page
+    # cannot send, and erpai is often served under its own host name.
+    server.streamable_http_app(
+        stateless_http=True,
+        json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    return server
 
 
 async def _unauthorized(send: Send, message: str) -> None:
