@@ -114,7 +114,7 @@ def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1", responses=error_responses(400, 401, 403, 404, 409, 422))
+    router = APIRouter(prefix="/api/v1", responses=error_responses(400, 401, 403, 404, 409, 422, 429))
 
     @router.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -119,6 +119,7 @@ ERROR_DESCRIPTIONS = {
     404: "Not found",
     409: "Conflicts with the current state (duplicate, running compile, changed by someone else)",
     422: "Invalid input: `field` names it, `errors` lists every problem",
+    429: "Too many failed authentications from this address: wait `Retry-After` seconds",
     500: "Unexpected server error (logged)",
     502: "The AI provider failed",
     503: "The AI provider is unavailable or rate-limited",

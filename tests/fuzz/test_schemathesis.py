@@ -38,6 +38,7 @@ from erpai.jobs.queue import InProcessBackend, get_backend, set_backend
 from erpai.migrate import upgrade
 from erpai.users.models import User
 from erpai.users.service import create_token
+from erpai.users.throttle import failed_auth_throttle
 
 EXAMPLES = int(os.environ.get("ERPAI_FUZZ_EXAMPLES", "15"))
 # Not negative_data_rejection: pydantic's lax mode accepts "1" for 1 and 0 for false by design.
@@ -83,6 +84,7 @@ def auth(request: pytest.FixtureRequest, tokens: dict[str, str]) -> dict[str, st
     suppress_health_check=list(HealthCheck),
 )
 def test_api(case: schemathesis.Case, auth: dict[str, str]) -> None:
+    failed_auth_throttle.clear()  # a revoked fuzz token must not turn every later case into a 429
     if case.path.endswith("/events"):  # server-sent events: close the stream at once
         case.query = {**(case.query or {}), "timeout": 0.2}
     case.call_and_validate(headers=auth, checks=CHECKS)
