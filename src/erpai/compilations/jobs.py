@@ -144,7 +144,11 @@ def _compile(session: Session, compilation_id: int, progress: Progress | None) -
         retrieval_log = format_build_log(compilation, model, result, finetune.ACTIVATION_PENDING)
         finetune.run(session, compilation=compilation, plan=tune, retrieval_log=retrieval_log)
     activate, reason = activation_decision(
-        session, model=model, compilation=compilation, active_score=_active_score(session, model, inputs)
+        session,
+        model=model,
+        compilation=compilation,
+        active_score=_active_score(session, model, inputs),
+        forgotten=result.evaluation.forgotten,
     )
     if activate:
         model.conversational_compilation_id = compilation.id

@@ -42,6 +42,8 @@ class Evaluation:
     good: list[bool] = field(default_factory=list)
     in_scope: list[bool] = field(default_factory=list)
     threshold: float = 0.5
+    # questions of regression cases (corrections) this build answers otherwise: the quality gate holds it back
+    forgotten: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict[str, object]:
         """In-scope accuracy, OOS recall / precision / F1, AUROC, ECE and a threshold sweep."""
@@ -171,6 +173,8 @@ def evaluate(artifact: BuildArtifact, examples: Sequence[Example], vectors: np.n
             result.oos_total += 1
             correct = got is None
             result.oos_rejected += int(correct)
+        if not correct and example.is_regression:
+            result.forgotten.append(example.text)
         if not correct:
             result.misses.append(Miss(example.text, example.answer or None, got, prediction.confidence))
     return result
