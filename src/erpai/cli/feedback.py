@@ -14,7 +14,7 @@ from erpai.feedback import inbox
 from erpai.feedback.schemas import FeedbackIn, InboxResolve
 from erpai.feedback.service import give_feedback
 
-INBOX_COLUMNS = ["count", "kinds", "question", "latest_answer", "latest_score", "hit_ids"]
+INBOX_COLUMNS = ["count", "kinds", "question", "hit_ids"]
 
 
 class RatingChoice(StrEnum):
