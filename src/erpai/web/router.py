@@ -13,6 +13,7 @@ from erpai.web import (
     pages_models,
     pages_providers,
     pages_qas,
+    pages_review,
     pages_training,
     pages_users,
 )
@@ -27,6 +28,7 @@ def web_router() -> APIRouter:
         pages_qas,
         pages_builds,
         pages_ask,
+        pages_review,
         pages_training,
         pages_chat,
         pages_providers,
