@@ -73,3 +73,23 @@ def test_feedback_and_inbox_commands(cli_db: str) -> None:
             ("T", False, "Yes, within the EU."),
             ("V", True, "Yes, within the EU."),
         ]
+
+
+def test_provider_build_embeddings_option(cli_db: str) -> None:
+    _run("user", "create", "boss", "--admin")
+    added = _json(
+        "provider",
+        "add",
+        "e5",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--base-model",
+        "none",
+        "--embedding-model",
+        "e5-small",
+        "--build-embeddings",
+        "--no-fine-tune",
+    )
+    assert added["config"]["build_embeddings"] is True
+    updated = _json("provider", "update", "e5", "--builtin-embeddings")
+    assert updated["config"].get("build_embeddings", False) is False
