@@ -52,6 +52,7 @@ def _use_provider(url: str) -> None:
                 "embedding_model": EMBEDDING_MODEL,
                 "build_embeddings": True,
                 "supports_fine_tune": False,
+                "supports_chat": False,
             }
         )
         provider.api_key_encrypted, provider.api_key_mask = encrypt_secret("none"), mask_secret("none")
@@ -104,12 +105,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--intents", type=int, default=20)
     parser.add_argument("--url", default=None)
+    parser.add_argument("--provider-only", action="store_true", help="Skip the built-in encoder's run.")
     args = parser.parse_args()
     train, test = _subset(args.intents)
     process, url = (None, args.url) if args.url else _start_server()
     try:
         print(f"{args.intents} intents: {len(train)} training Q&As, {len(test)} test questions (half OOS)")
-        for label, target in (("built-in encoder", None), (f"provider {EMBEDDING_MODEL}", url)):
+        runs = [("built-in encoder", None)] if not args.provider_only else []
+        for label, target in [*runs, (f"provider {EMBEDDING_MODEL}", url)]:
             f = _run(train, test, target)
             print(
                 f"{label:>40}: in-scope {f['in_scope_accuracy']:.4f}  OOS recall {f['oos_recall']:.4f}  "
