@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from erpai.ai_models.models import AIModel
 from erpai.assistant.models import AssistantConversation
 from erpai.chat.models import ChatComment, ChatGroup, ChatMember, MemberRole
-from erpai.compilations.models import Compilation, CompilationAsset, CompilationStatus
+from erpai.compilations.models import Compilation, CompilationAsset, CompilationStatus, ModelHit
 from erpai.db import utcnow
 from erpai.notifications.service import notify
 from erpai.permissions.models import ModelGrant
@@ -119,6 +119,9 @@ def _things(session: Session, world: World) -> None:
     )
     _add(session, party, rule)
     ids["record_id"], ids["rule_id"] = party.id, rule.id
+    # a refused answer to the model's plain user: feedback by them or a trainer; in the review inbox
+    hit = ModelHit(model_id=alpha.id, user_id=u["non_member"].id, question="Parking?", answered=False)
+    _add(session, hit)
     group = ChatGroup(name="Office", created_by_user_id=u["owner"].id)
     _add(session, group)
     _add(
@@ -148,6 +151,7 @@ def _things(session: Session, world: World) -> None:
         message_id=from_chat.messages[0].id,
         assistant_conversation_id=chat.id,
         notification_id=note.id,
+        hit_id=hit.id,
     )
 
 

@@ -160,6 +160,12 @@ POLICY: dict[tuple[str, str], Row] = {
     ("POST", V1 + "/compilations/{compilation_id}/activate"): row(200, ADMIN),
     ("POST", V1 + "/compilations/{compilation_id}/cancel"): row(409, ADMIN),  # it has completed
     ("GET", V1 + "/models/{model_id}/hits"): row(200, TRAINERS),
+    # feedback: whoever asked (non_member here) or the model's trainers; the review inbox: trainers
+    ("POST", V1 + "/hits/{hit_id}/feedback"): row(200, USERS, json={"rating": "down", "reason": "Wrong."}),
+    ("GET", V1 + "/models/{model_id}/inbox"): row(200, TRAINERS),
+    ("POST", V1 + "/models/{model_id}/inbox/resolve"): row(
+        200, TRAINERS, json={"hit_id": "@hit_id", "answer": "Level -1."}
+    ),
     ("POST", V1 + "/models/{model_id}/ask"): row(200, USERS, json={"question": "Opening hours?"}),
     # assistant conversations and notifications: their owner only, others' read as missing
     ("GET", ASSISTANT): row(200, SIGNED_IN),
@@ -248,6 +254,7 @@ PARAMS = {
     "notification_id": "notification_id",
     "grant_id": "grant_id",
     "message_id": "message_id",
+    "hit_id": "hit_id",
 }
 
 

@@ -186,13 +186,14 @@ def closed_predictions(compilation_id: int, test: list[LabelledQuestion]) -> tup
     and the build's confidence threshold."""
     from erpai.compilations.artifact import BuildArtifact
     from erpai.compilations.models import CompilationArtifact
+    from erpai.compilations.provider_embedder import resolve_embedder
     from erpai.db import session_factory
-    from erpai.learning.embedders import get_embedder
 
     with session_factory()() as session:
         row = session.get(CompilationArtifact, compilation_id)
         assert row is not None
         artifact = BuildArtifact.from_bytes(row.content)
-    vectors = get_embedder(artifact.embedder).embed([t.question for t in test])
+        embedder = resolve_embedder(session, artifact.embedder)
+    vectors = embedder.embed([t.question for t in test])
     best = [artifact.answers[p.label] for p in artifact.head.predict(vectors)]
     return best, artifact.head.threshold

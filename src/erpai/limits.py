@@ -29,3 +29,4 @@ IDS_PER_REQUEST_MAX = 1_000  # member ids of a new group, comment ids of a Train
 SEARCH_MAX = 256  # a list filter matched as a substring (name, q, section, kind, entity)
 API_KEY_MAX = 4_096
 SETTING_KEY_MAX = 128  # a system setting key, e.g. ai.chat.context_depth
+FEEDBACK_REASON_MAX = 2_000  # the optional reason given with a thumbs up / down

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from erpai.chat.arbiter import process_arbiter_task
 from erpai.chat.corrections import corrected_answer
+from erpai.qas.models import ModelQA
 from erpai.training.models import PreferencePair, TrainingConversation
 from erpai.users.models import User
 from tests.chat.conftest import FakeAnswering, RecordingBackend, make_arbiter, make_group, post
@@ -186,3 +187,17 @@ def test_comments_longer_once_mentions_are_rendered_still_train(
     conversation = db.get(TrainingConversation, response.json()["training_conversation_id"])
     assert conversation is not None
     assert len(conversation.messages[0].contents) == 20_000
+
+
+def test_a_train_ai_correction_becomes_a_regression_case(
+    client: TestClient, db: Session, member: Member, dialogue: dict[str, Any]
+) -> None:
+    response = _train(client, member[1], dialogue["group_id"], comment_ids=dialogue["ids"])
+    assert response.status_code == 201, response.text
+    cases = db.scalars(select(ModelQA).where(ModelQA.model_id == dialogue["bot"].id)).all()
+    assert [(q.qa_type, q.is_regression, q.question, q.answer) for q in cases] == [
+        ("V", True, "how often should we post on Instagram?", "Twice a week, Tuesday and Thursday.")
+    ]
+    # a selection without a correction adds no regression case
+    _train(client, member[1], dialogue["group_id"], comment_ids=dialogue["ids"][:2])
+    assert db.scalar(select(func.count()).select_from(ModelQA)) == 1

@@ -8,7 +8,7 @@ import numpy as np
 
 from erpai.answering.schemas import AnswerResult, ContextMessage, Source
 from erpai.compilations.artifact import BuildArtifact
-from erpai.learning.embedders import get_embedder
+from erpai.learning.embedders import Embedder, get_embedder
 from erpai.providers.base import ChatMessage
 from erpai.providers.finetune_data import participant_name
 
@@ -23,16 +23,22 @@ GROUNDING_INSTRUCTIONS = (
 
 
 def retrieve(
-    artifact: BuildArtifact, question: str, *, top_k: int = TOP_K, threshold: float | None = None
+    artifact: BuildArtifact,
+    question: str,
+    *,
+    top_k: int = TOP_K,
+    threshold: float | None = None,
+    embedder: Embedder | None = None,
 ) -> tuple[AnswerResult, list[Source]]:
     """The build's curated result (answer only when confident) and the grounding matches, best first.
 
     The first match is the build's own prediction; the others are the nearest training rows of other
     answers (one row per answer). A match is kept when accepted or its confidence reaches
     ``MIN_MATCH_CONFIDENCE``; the curated result always names the best row. ``threshold`` (the model's
-    operating point) replaces the build's own confidence threshold.
+    operating point) replaces the build's own confidence threshold. ``embedder``: the build's embedder
+    when it is a provider's (``resolve_embedder``); else the built-in one is loaded.
     """
-    vector = get_embedder(artifact.embedder).embed([question])
+    vector = (embedder or get_embedder(artifact.embedder)).embed([question])
     head = artifact.head
     prediction = head.predict(vector)[0]
     if threshold is not None:

@@ -18,6 +18,7 @@ from erpai.answering.operating_point import threshold_for
 from erpai.answering.schemas import DEFAULT_FALLBACK_ANSWER, AnswerResult, ContextMessage, Source
 from erpai.compilations.artifact import BuildArtifact, build_cache
 from erpai.compilations.models import BuildKind, Compilation, CompilationArtifact, ModelHit
+from erpai.compilations.provider_embedder import resolve_embedder
 from erpai.errors import DomainError, InvalidInput
 from erpai.limits import QUESTION_MAX
 from erpai.permissions.service import require_use_model
@@ -119,7 +120,8 @@ def _plan(session: Session, *, model_id: int, question: str, context: Sequence[C
     result, matches = AnswerResult(answer=None, confidence=0.0, answered=False), list[Source]()
     if build is not None:
         threshold = threshold_for(model.operating_point, build[1].head.threshold)
-        result, matches = retrieve(build[1], text, threshold=threshold)
+        embedder = resolve_embedder(session, build[1].embedder)
+        result, matches = retrieve(build[1], text, threshold=threshold, embedder=embedder)
         result.compilation_id = build[0]
     else:
         result.reason = "no_build"

@@ -17,7 +17,8 @@ from erpai.chat.models import ChatComment, ChatGroup
 from erpai.chat.schemas import TrainRequest, TrainResult
 from erpai.chat.service import get_group, require_writer
 from erpai.errors import InvalidInput, NotFound
-from erpai.limits import MESSAGE_MAX, PARTICIPANT_NAME_MAX
+from erpai.feedback.inbox import add_regression_case
+from erpai.limits import ANSWER_MAX, MESSAGE_MAX, PARTICIPANT_NAME_MAX, QUESTION_MAX
 from erpai.permissions.service import require_train_model
 from erpai.training.models import Origin, PreferencePair
 from erpai.training.schemas import MessageIn
@@ -73,6 +74,15 @@ def train_from_chat(session: Session, *, group_id: int, data: TrainRequest, acto
         actor=actor,
     )
     session.add_all(PreferencePair(training_conversation_id=conversation.id, **pair) for pair in pairs)
+    for pair in pairs:  # each correction is also a regression case the quality gate insists on
+        add_regression_case(
+            session,
+            model_id=model.id,
+            question=pair["prompt"][:QUESTION_MAX],
+            answer=pair["corrected_answer"][:ANSWER_MAX],
+            actor=actor,
+            notes=f"Correction from Train AI, chat group {group_id}",
+        )
     session.commit()
     return TrainResult(
         training_conversation_id=conversation.id,

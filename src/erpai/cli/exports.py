@@ -27,6 +27,11 @@ class TrainingFormatChoice(StrEnum):
     openai = "openai"
 
 
+class FeedbackChoice(StrEnum):
+    up = "up"
+    down = "down"
+
+
 class HitFormatChoice(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
@@ -83,6 +88,7 @@ def export_hits(
     model: str = typer.Option(None, "--model", help="Only this model (id or name)."),
     channel: str = typer.Option(None, "--channel", help="api, cli, chat, openai, mcp..."),
     answered: bool = typer.Option(None, "--answered/--unanswered", help="Only answered / unanswered."),
+    feedback: FeedbackChoice = typer.Option(None, "--feedback", help="Only thumbs up / down."),
     since: datetime = typer.Option(None, "--since", help="From this UTC time on (2026-01-31 or ISO)."),
     until: datetime = typer.Option(None, "--until", help="Before this UTC time."),
     fmt: HitFormatChoice = typer.Option(HitFormatChoice.csv, "--format"),
@@ -92,7 +98,14 @@ def export_hits(
     """The hit history (every question asked), streamed as CSV or JSONL."""
     with cli_session() as session:
         model_id = find_model(session, ref=model).id if model else None
-        filters = HitFilters(model_id=model_id, channel=channel, answered=answered, since=since, until=until)
+        filters = HitFilters(
+            model_id=model_id,
+            channel=channel,
+            answered=answered,
+            feedback=feedback.value if feedback else None,
+            since=since,
+            until=until,
+        )
         chunks = service.hit_chunks(
             session,
             user=acting_user(session, as_login),

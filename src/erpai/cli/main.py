@@ -14,6 +14,7 @@ from erpai.cli.chat import chat_app
 from erpai.cli.demo import demo_command
 from erpai.cli.evaluate import eval_command
 from erpai.cli.exports import export_app, model_export_command, model_import_command
+from erpai.cli.feedback import feedback_command, inbox_command
 from erpai.cli.grants import register_grant_commands
 from erpai.cli.inbox import audit_command, hits_command, notification_app
 from erpai.cli.mcp import mcp_command
@@ -39,6 +40,8 @@ app.command("eval", rich_help_panel=TRAIN)(handle_errors(eval_command))
 app.command("ask", rich_help_panel=USE)(handle_errors(ask_command))
 app.add_typer(chat_app, name="chat", rich_help_panel=USE)
 app.command("hits", rich_help_panel=USE)(hits_command)
+app.command("feedback", rich_help_panel=USE)(feedback_command)
+app.command("inbox", rich_help_panel=TRAIN)(inbox_command)
 app.add_typer(notification_app, name="notification", rich_help_panel=USE)
 app.add_typer(assistant_app, name="assistant", rich_help_panel=USE)
 app.add_typer(export_app, name="export", rich_help_panel=DATA)

@@ -65,6 +65,9 @@ def add_provider(
     no_embeddings: bool = typer.Option(False, "--no-embeddings", help="The server has no embeddings."),
     no_fine_tune: bool = typer.Option(False, "--no-fine-tune", help="The server has no fine-tuning."),
     embedder: str = typer.Option(None, help="Local embedder name (kind local)."),
+    build_embeddings: bool = typer.Option(
+        False, "--build-embeddings", help="Builds embed with the server's embedding model (not built-in)."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Add a provider. The key is read from --api-key-env VAR, never from the command line."""
@@ -75,6 +78,8 @@ def add_provider(
         config = _openai_config(
             base_url, organization, embedding_model, [c for c, off in flags.items() if off]
         )
+        if build_embeddings:
+            config["build_embeddings"] = True
     data = ProviderCreate(
         name=name, kind=kind, base_model_name=base_model, config=config, api_key=_key_from_env(api_key_env)
     )
@@ -127,13 +132,16 @@ def update_provider(
     base_model: str = typer.Option(None, help="New base model name."),
     organization: str = typer.Option(None, help="OpenAI organization id ('' removes it)."),
     embedding_model: str = typer.Option(None, help="Embedding model name on the server ('' removes it)."),
+    build_embeddings: bool = typer.Option(
+        None, "--build-embeddings/--builtin-embeddings", help="Builds embed with the server's model or not."
+    ),
     notes: str = typer.Option(None, "--notes"),
     as_json: bool = JsonOption,
 ) -> None:
     """Change a provider: only the options given are changed. Keys come from --api-key-env only."""
     if api_key_env and clear_api_key:
         raise fail("give --api-key-env or --clear-api-key, not both")
-    config = {
+    config: dict[str, Any] = {
         key: (value or None)
         for key, value in (
             ("base_url", base_url),
@@ -142,6 +150,8 @@ def update_provider(
         )
         if value is not None
     }
+    if build_embeddings is not None:
+        config["build_embeddings"] = build_embeddings
     given: dict[str, Any] = {
         "name": name,
         "base_model_name": base_model,

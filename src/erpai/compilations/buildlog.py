@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
@@ -9,16 +11,29 @@ from erpai.compilations.models import Compilation
 from erpai.compilations.pipeline import BuildResult, Evaluation
 
 MAX_MISSES_LOGGED = 100
+MAX_FORGOTTEN_LOGGED = 10
 
 
 def activation_decision(
-    session: Session, *, model: AIModel, compilation: Compilation, active_score: float | None = None
+    session: Session,
+    *,
+    model: AIModel,
+    compilation: Compilation,
+    active_score: float | None = None,
+    forgotten: Sequence[str] = (),
 ) -> tuple[bool, str]:
-    """``active_score``: the active build re-scored on the current validation set (else its stored score)."""
+    """``active_score``: the active build re-scored on the current validation set (else its stored score).
+    ``forgotten``: regression cases (earlier corrections) the new build answers otherwise."""
     if not model.auto_update_to_latest_build:
         return False, (
             "not activated: AutoUpdateToLatestBuild is off; "
             f"activate it with 'erpai build activate {compilation.id}'"
+        )
+    if model.quality_gate_enabled and forgotten:
+        shown = "; ".join(repr(q[:80]) for q in forgotten[:MAX_FORGOTTEN_LOGGED])
+        return False, (
+            f"not activated: quality gate: the build forgets {len(forgotten)} corrected answer(s) "
+            f"(regression Q&As): {shown}; activate it anyway with 'erpai build activate {compilation.id}'"
         )
     active = (
         session.get(Compilation, model.conversational_compilation_id)

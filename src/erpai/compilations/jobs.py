@@ -24,6 +24,7 @@ from erpai.compilations.models import (
 )
 from erpai.compilations.pipeline import BuildResult, Progress, build_retrieval, rescore
 from erpai.compilations.progress import ProgressRecorder
+from erpai.compilations.provider_embedder import embedder_name_for
 from erpai.compilations.service import (
     ACTIVE_STATES,
     _notify_completion,
@@ -35,7 +36,6 @@ from erpai.db import session_factory, utcnow
 from erpai.errors import DomainError
 from erpai.jobs.queue import task
 from erpai.jobs.workers import worker_identity
-from erpai.learning.embedders import DEFAULT_EMBEDDER
 from erpai.providers.models import Provider
 from erpai.settings.registry import ASSISTANT_INSTRUCTION_SETTINGS
 from erpai.settings.service import get_setting
@@ -111,9 +111,7 @@ def run_compilation(*, compilation_id: int, progress: Progress | None = None) ->
 
 
 def embedder_for(provider: Provider | None) -> str:
-    config = json.loads(provider.config_json or "{}") if provider else {}
-    name = config.get("embedder")
-    return name if isinstance(name, str) and name and name != "default" else DEFAULT_EMBEDDER
+    return embedder_name_for(provider)
 
 
 def _compile(session: Session, compilation_id: int, progress: Progress | None) -> None:
@@ -148,7 +146,11 @@ def _compile(session: Session, compilation_id: int, progress: Progress | None) -
         retrieval_log = format_build_log(compilation, model, result, finetune.ACTIVATION_PENDING)
         finetune.run(session, compilation=compilation, plan=tune, retrieval_log=retrieval_log)
     activate, reason = activation_decision(
-        session, model=model, compilation=compilation, active_score=_active_score(session, model, inputs)
+        session,
+        model=model,
+        compilation=compilation,
+        active_score=_active_score(session, model, inputs),
+        forgotten=result.evaluation.forgotten,
     )
     if activate:
         model.conversational_compilation_id = compilation.id

@@ -120,3 +120,10 @@ class ModelHit(Base):
     source_type: Mapped[str | None] = mapped_column(String(32))
     source_id: Mapped[int | None]
     time_utc: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Thumbs up / down on the answer (feedback/service.py): by the user who asked or a trainer.
+    feedback: Mapped[str | None] = mapped_column(String(8))
+    feedback_reason: Mapped[str | None] = mapped_column(Text)
+    feedback_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    feedback_time_utc: Mapped[datetime | None]
+    # Set when a trainer resolved it from the review inbox (into a Q&A, or dismissed).
+    reviewed_time_utc: Mapped[datetime | None]

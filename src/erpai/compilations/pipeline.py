@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from erpai.compilations.artifact import BuildArtifact, RowSource
 from erpai.compilations.embedding_cache import embed_with_cache
+from erpai.compilations.provider_embedder import resolve_embedder
 from erpai.compilations.snapshot import BuildInputs, Example
 from erpai.errors import InvalidInput
 from erpai.learning.calibration import negative_questions
-from erpai.learning.embedders import get_embedder
 from erpai.learning.head import IntentHead
 from erpai.learning.metrics import quality_metrics
 
@@ -42,6 +42,8 @@ class Evaluation:
     good: list[bool] = field(default_factory=list)
     in_scope: list[bool] = field(default_factory=list)
     threshold: float = 0.5
+    # questions of regression cases (corrections) this build answers otherwise: the quality gate holds it back
+    forgotten: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict[str, object]:
         """In-scope accuracy, OOS recall / precision / F1, AUROC, ECE and a threshold sweep."""
@@ -98,7 +100,7 @@ def build_retrieval(
         )
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    embedder = get_embedder(embedder_name)
+    embedder = resolve_embedder(session, embedder_name)
     answers = list(dict.fromkeys(e.answer for e in in_scope))
     answer_index = {a: i for i, a in enumerate(answers)}
     held_out = inputs.validation + inputs.out_of_scope
@@ -171,6 +173,8 @@ def evaluate(artifact: BuildArtifact, examples: Sequence[Example], vectors: np.n
             result.oos_total += 1
             correct = got is None
             result.oos_rejected += int(correct)
+        if not correct and example.is_regression:
+            result.forgotten.append(example.text)
         if not correct:
             result.misses.append(Miss(example.text, example.answer or None, got, prediction.confidence))
     return result
@@ -182,6 +186,6 @@ def rescore(session: Session, *, artifact: BuildArtifact, validation: Sequence[E
     if not validation:
         return None
     vectors, _ = embed_with_cache(
-        session, embedder=get_embedder(artifact.embedder), texts=[e.text for e in validation]
+        session, embedder=resolve_embedder(session, artifact.embedder), texts=[e.text for e in validation]
     )
     return evaluate(artifact, validation, vectors).score

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 
@@ -73,7 +73,10 @@ def list_hits(
     user: CurrentUser,
     params: Annotated[PageParams, Depends(page_params)],
     answered: bool | None = Query(default=None),
+    feedback: Literal["up", "down"] | None = Query(default=None),
 ) -> Page[HitRead]:
     """The model's hit history, for its trainers and admins."""
-    rows, total = service.list_hits(session, model_id=model_id, params=params, actor=user, answered=answered)
+    rows, total = service.list_hits(
+        session, model_id=model_id, params=params, actor=user, answered=answered, feedback=feedback
+    )
     return Page(items=[HitRead.model_validate(r) for r in rows], total=total, **params.model_dump())

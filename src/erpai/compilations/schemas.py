@@ -55,3 +55,5 @@ class HitRead(ORMModel):
     source_type: str | None
     source_id: int | None
     time_utc: UTCDateTime
+    feedback: str | None = None
+    feedback_reason: str | None = None

@@ -272,6 +272,7 @@ def list_hits(
     actor: User,
     answered: bool | None = None,
     max_score: float | None = None,
+    feedback: str | None = None,
 ) -> tuple[list[ModelHit], int]:
     """The model's answered and unanswered questions, for its trainers (403 for others).
     ``max_score``: only hits whose confidence is below it (the low-confidence ones)."""
@@ -281,4 +282,6 @@ def list_hits(
         stmt = stmt.where(ModelHit.answered.is_(answered))
     if max_score is not None:
         stmt = stmt.where(ModelHit.score < max_score)
+    if feedback is not None:
+        stmt = stmt.where(ModelHit.feedback == feedback)
     return fetch_page(session, stmt, params)

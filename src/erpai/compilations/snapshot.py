@@ -20,6 +20,7 @@ class Example:
     answer: str  # empty: an out-of-scope example ("should not be answered")
     source_type: str  # "qa" | "training_conversation"
     source_id: int
+    is_regression: bool = False  # a validation Q&A made from a correction (the quality gate insists on it)
 
 
 @dataclass
@@ -54,11 +55,15 @@ def system_message_chain(session: Session, *, model: AIModel) -> list[str]:
 
 def _qas(session: Session, model_ids: list[int], qa_type: QAType) -> list[Example]:
     stmt = (
-        select(ModelQA.id, ModelQA.question, ModelQA.answer)
+        select(ModelQA.id, ModelQA.question, ModelQA.answer, ModelQA.is_regression)
         .where(ModelQA.model_id.in_(model_ids), ModelQA.qa_type == qa_type.value, ModelQA.is_active.is_(True))
         .order_by(ModelQA.id)
     )
-    return [Example(q.strip(), (a or "").strip(), "qa", i) for i, q, a in session.execute(stmt) if q.strip()]
+    return [
+        Example(q.strip(), (a or "").strip(), "qa", i, bool(r))
+        for i, q, a, r in session.execute(stmt)
+        if q.strip()
+    ]
 
 
 def _corrections(session: Session, model_ids: list[int]) -> dict[tuple[int, str, str], str]:

@@ -19,6 +19,7 @@ from erpai.exports.schemas import (
     TrainingFormat,
     TrainingKind,
 )
+from erpai.feedback.schemas import Rating
 from erpai.qas.io import CONTENT_TYPES, decode_text
 from erpai.qas.router import IMPORT_RESPONSES, read_upload
 from erpai.routing import SessionReleasingRoute
@@ -63,12 +64,15 @@ def export_hits(
     model_id: Id | None = Query(default=None),
     channel: str | None = Query(default=None, max_length=16),
     answered: bool | None = Query(default=None),
+    feedback: Rating | None = Query(default=None),
     since: datetime | None = Query(default=None),
     until: datetime | None = Query(default=None),
     format: HitFormat = Query(default="csv"),
 ) -> StreamingResponse:
     """The hit history, streamed, with filters (admins)."""
-    filters = HitFilters(model_id=model_id, channel=channel, answered=answered, since=since, until=until)
+    filters = HitFilters(
+        model_id=model_id, channel=channel, answered=answered, feedback=feedback, since=since, until=until
+    )
     chunks = service.hit_chunks(session, user=user, filters=filters, fmt=format, opener=opener)
     return StreamingResponse(chunks, media_type=CONTENT_TYPES[format], headers=_attachment(f"hits.{format}"))
 

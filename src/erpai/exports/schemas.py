@@ -21,6 +21,7 @@ class HitFilters(BaseModel):
     model_id: int | None = None
     channel: str | None = Field(default=None, max_length=16, description="api, cli, chat, openai, mcp...")
     answered: bool | None = None
+    feedback: Literal["up", "down"] | None = Field(default=None, description="Only thumbs up / down")
     since: datetime | None = Field(default=None, description="From this time on (inclusive)")
     until: datetime | None = Field(default=None, description="Before this time (exclusive)")
 

@@ -31,7 +31,7 @@ from erpai.users.models import User
 
 HIT_FIELDS = (
     "id", "time_utc", "model_id", "compilation_id", "user_id", "channel", "question", "answer", "answered",
-    "score", "source_type", "source_id",
+    "score", "source_type", "source_id", "feedback", "feedback_reason",
 )  # fmt: skip
 BATCH = 1000
 
@@ -90,6 +90,8 @@ def _hit_query(filters: HitFilters) -> Select[Any]:
         stmt = stmt.where(ModelHit.channel == filters.channel)
     if filters.answered is not None:
         stmt = stmt.where(ModelHit.answered.is_(filters.answered))
+    if filters.feedback is not None:
+        stmt = stmt.where(ModelHit.feedback == filters.feedback)
     if since is not None:
         stmt = stmt.where(ModelHit.time_utc >= since)
     if until is not None:

@@ -12,6 +12,7 @@ from erpai.answering.grounding import retrieve
 from erpai.answering.schemas import DEFAULT_FALLBACK_ANSWER
 from erpai.answering.service import answer_question, load_active_build
 from erpai.compilations.models import Compilation
+from erpai.compilations.provider_embedder import resolve_embedder
 from erpai.errors import InvalidInput, NotFound
 from erpai.model_access.service import require_trainer, resolve_model, usable_models
 from erpai.qas import service as qas
@@ -55,7 +56,8 @@ def search_knowledge(
     build = load_active_build(session, model=target)
     if build is None:
         raise NotFound(f"model '{target.name}' has no active build: compile it first", field="model")
-    _, matches = retrieve(build[1], query.strip(), top_k=max(1, min(limit, MAX_MATCHES)))
+    embedder = resolve_embedder(session, build[1].embedder)
+    _, matches = retrieve(build[1], query.strip(), top_k=max(1, min(limit, MAX_MATCHES)), embedder=embedder)
     return [{"compilation_id": build[0], **m.model_dump(mode="json")} for m in matches]
 
 

@@ -72,6 +72,11 @@ class OpenAIConfig(BaseModel):
         description=f"Empty: {OPENAI_DEFAULT_EMBEDDING_MODEL} on OpenAI's own API.",
     )
     embedding_batch_size: int = Field(default=256, ge=1, le=2048)
+    build_embeddings: bool = Field(
+        default=False,
+        description="Builds of this provider's models embed with its embedding model instead of the "
+        "built-in encoder.",
+    )
     supports_chat: bool = True
     supports_embeddings: bool = True
     supports_fine_tune: bool = True

@@ -32,3 +32,6 @@ class ModelQA(Base):
     deactivation_time_utc: Mapped[datetime | None]
     added_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    # A validation Q&A made from a person's correction (review inbox or Train AI): a build that answers
+    # it otherwise is held back by the quality gate.
+    is_regression: Mapped[bool] = mapped_column(default=False)

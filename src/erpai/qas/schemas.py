@@ -60,6 +60,7 @@ class QARead(ORMModel):
     deactivation_time_utc: UTCDateTime | None
     added_by_user_id: int
     notes: str | None
+    is_regression: bool = False  # made from a correction: the quality gate holds back a build that fails it
 
     @field_validator("qa_type", mode="before")
     @classmethod

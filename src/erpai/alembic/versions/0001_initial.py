@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 05:27:43.532046
+Create Date: 2026-12-02 05:39:16.096533
 """
 
 from collections.abc import Sequence
@@ -598,6 +598,7 @@ def upgrade() -> None:
         sa.Column("deactivation_time_utc", sa.DateTime(), nullable=True),
         sa.Column("added_by_user_id", sa.Integer(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("is_regression", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["added_by_user_id"],
             ["users.id"],
@@ -843,10 +844,21 @@ def upgrade() -> None:
         sa.Column("source_type", sa.String(length=32), nullable=True),
         sa.Column("source_id", sa.Integer(), nullable=True),
         sa.Column("time_utc", sa.DateTime(), nullable=False),
+        sa.Column("feedback", sa.String(length=8), nullable=True),
+        sa.Column("feedback_reason", sa.Text(), nullable=True),
+        sa.Column("feedback_user_id", sa.Integer(), nullable=True),
+        sa.Column("feedback_time_utc", sa.DateTime(), nullable=True),
+        sa.Column("reviewed_time_utc", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["compilation_id"],
             ["compilations.id"],
             name=op.f("fk_model_hits_compilation_id_compilations"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["feedback_user_id"],
+            ["users.id"],
+            name=op.f("fk_model_hits_feedback_user_id_users"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
