@@ -29,7 +29,9 @@ _CURRENCIES = {"EUR": r"EUR|€", "USD": r"USD|US\$", "GBP": r"GBP|£", "BGN": r
 
 def _after_label(text: str, label: str) -> str | None:
     """The rest of the first line that starts with ``label`` (or the next line when that rest is empty)."""
-    pattern = re.compile(rf"^\s*(?:{label})\b(?!\s*(?:no|nr|number|nummer|№))\s*[:#№]?\s*(.*)$", re.I | re.M)
+    pattern = re.compile(
+        rf"^\s*(?:{label})\b(?![-\s]*(?:id|no\b|nr|number|nummer|№|reg))\s*[:#№]?\s*(.*)$", re.I | re.M
+    )
     for match in pattern.finditer(text):
         rest = match.group(1).strip()
         if rest:
