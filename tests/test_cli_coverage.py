@@ -95,6 +95,8 @@ COMMANDS: dict[str, str] = {
     "GET /api/v1/settings/{key}": "setting get",
     "PUT /api/v1/settings/{key}": "setting set",
     "DELETE /api/v1/settings/{key}": "setting reset",
+    "POST /api/v1/ingest/invoices": "ingest",
+    "POST /api/v1/leads/extract": "lead extract",
 }
 
 NO_COMMAND: dict[str, str] = {
@@ -106,6 +108,8 @@ NO_COMMAND: dict[str, str] = {
     f"DELETE {ASSISTANT}/{{conversation_id}}": PANEL,
     f"GET {ASSISTANT}/{{conversation_id}}/messages": PANEL,
     "GET /api/v1/chat/groups/{group_id}/events": "an event stream for UIs ('chat post --wait' waits)",
+    "GET /api/v1/ingest/invoices/{proposal_id}": "`erpai ingest FILE` prints the proposal it stores; "
+    "the review and confirm step comes with the business records",
 }
 
 

@@ -26,6 +26,7 @@ from erpai.common import error_responses
 from erpai.compilations.router import router as compilations_router
 from erpai.errors import DomainError, TooManyRequests
 from erpai.exports.router import router as exports_router
+from erpai.ingest.router import router as ingest_router
 from erpai.mcp_server.http import McpEndpoint
 from erpai.notifications.router import router as notifications_router
 from erpai.openai_compat.router import create_openai_app
@@ -131,6 +132,7 @@ def api_router() -> APIRouter:
     router.include_router(chat_router)
     router.include_router(settings_router)
     router.include_router(exports_router)
+    router.include_router(ingest_router)
     return router
 
 

@@ -47,6 +47,11 @@ def default_chat_client(session: Session) -> ProviderClient:
     return client
 
 
+def _storable(text: str) -> str:
+    """No NUL, no lone surrogate (a JSON answer may hold both): text the database and the API accept."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip()
+
+
 def parse_json_reply(reply: str, keys: Sequence[str]) -> dict[str, str | None]:
     """The first JSON object of a reply (code fences allowed), reduced to ``keys`` with text values."""
     start, end = reply.find("{"), reply.rfind("}")
@@ -61,7 +66,7 @@ def parse_json_reply(reply: str, keys: Sequence[str]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for key in keys:
         value = data.get(key)
-        text = None if value is None or isinstance(value, dict | list) else str(value).strip()
+        text = None if value is None or isinstance(value, dict | list) else _storable(str(value))
         out[key] = text or None
     return out
 
