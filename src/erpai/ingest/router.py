@@ -11,6 +11,7 @@ from erpai.ingest import service
 from erpai.ingest.schemas import IngestProposalRead, LeadProposalRead
 from erpai.routing import SessionReleasingRoute
 
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 router = APIRouter(route_class=SessionReleasingRoute, tags=["ingest"])
 FILE_RESPONSES: dict[int | str, dict[str, str]] = {
     413: {"description": "The file is larger than the limit (20 MiB)"},
@@ -24,8 +25,8 @@ async def _upload(request: Request, *, required: bool) -> tuple[bytes | None, st
     declared = request.headers.get("content-length", "")
     if declared.isdigit():
         service.check_size(int(declared) - 4096)  # the multipart framing around the file
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise InvalidInput("send a multipart/form-data request with the field 'file'", field="file")
+    if not request.headers.get("content-type", "").startswith(FORMS):
+        raise InvalidInput("send a form (multipart/form-data with the field 'file')", field="file")
     form = await request.form()
     upload, text = form.get("file"), form.get("text")
     data = await upload.read() if isinstance(upload, UploadFile) else None

@@ -45,16 +45,15 @@ def _chat_client_or_none(session: Session) -> ProviderClient | None:
 
 
 def _read(row: IngestProposal) -> IngestProposalRead:
-    body = json.loads(row.proposal_json)
-    return IngestProposalRead(
-        id=row.id,
-        status="proposed",
-        created_time_utc=row.created_time_utc,
-        filename=row.filename,
-        media_type=row.media_type,
-        size_bytes=row.size_bytes,
-        **body,
-    )
+    body = json.loads(row.proposal_json) | {
+        "id": row.id,
+        "status": "proposed",
+        "created_time_utc": row.created_time_utc,
+        "filename": row.filename,
+        "media_type": row.media_type,
+        "size_bytes": row.size_bytes,
+    }
+    return IngestProposalRead.model_validate(body)
 
 
 def ingest_invoice(session: Session, *, data: bytes, filename: str | None, actor: User) -> IngestProposalRead:
