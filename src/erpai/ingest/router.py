@@ -5,7 +5,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from erpai.auth import CurrentUser, SessionDep
-from erpai.common import Id
+from erpai.common import ErrorBody, Id, error_responses
 from erpai.errors import InvalidInput
 from erpai.ingest import service
 from erpai.ingest.schemas import IngestProposalRead, LeadProposalRead
@@ -13,9 +13,8 @@ from erpai.routing import SessionReleasingRoute
 
 FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 router = APIRouter(route_class=SessionReleasingRoute, tags=["ingest"])
-FILE_RESPONSES: dict[int | str, dict[str, str]] = {
-    413: {"description": "The file is larger than the limit (20 MiB)"},
-    422: {"description": "Unreadable or unsupported file"},
+FILE_RESPONSES = error_responses(422) | {
+    413: {"model": ErrorBody, "description": "The file is larger than the limit (20 MiB)"}
 }
 
 
