@@ -3,14 +3,18 @@ a timeout, a non-invoice, and the validations."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+from reportlab.pdfgen.canvas import Canvas
+
 from erpai.ingest.fields import InvoiceFields
-from erpai.ingest.proposal import NO_CHAT, propose_invoice, validate_invoice
+from erpai.ingest.proposal import NO_CHAT, NO_VISION, propose_invoice, validate_invoice
 from erpai.providers.openai_client import OpenAIProvider
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -121,3 +125,26 @@ def test_validations_fail_each_with_its_own_message() -> None:
     assert validate_invoice(fields)[-1].message.startswith("net + VAT does not equal the total")
     fields.total = Decimal("120.01")
     assert validate_invoice(fields)[-1].ok  # within rounding
+
+
+def test_a_blank_scan_says_what_would_read_it(fake_llm: FakeOpenAI, chat_client: OpenAIProvider) -> None:
+    buffer = io.BytesIO()
+    Image.new("L", (600, 400), 255).save(buffer, format="PNG")
+    proposal = propose_invoice(buffer.getvalue(), client=chat_client)
+    assert proposal.path == "vision" and proposal.missing_capability == NO_VISION
+    assert "'vision' capability" in NO_VISION
+    assert fake_llm.requests_to("POST", "/v1/chat/completions") == []
+    assert [v.ok for v in proposal.validations] == [True, False]
+
+
+def test_a_text_that_is_no_invoice_fails_the_first_validation() -> None:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    canvas.drawString(60, 800, "Minutes of the team meeting held on 12.03.2026 about the summer party.")
+    canvas.save()
+    proposal = propose_invoice(buffer.getvalue(), client=None)
+    assert proposal.path == "text"
+    assert (proposal.validations[0].ok, proposal.validations[0].message) == (
+        False,
+        "the document is not an invoice",
+    )

@@ -76,8 +76,10 @@ def _currency(text: str) -> str | None:
     return best if counts[best] else None
 
 
-def _document_type(text: str) -> DocumentType:
+def _document_type(text: str) -> DocumentType | None:
     head = text[:2000].lower()
+    if not head.strip():
+        return None  # nothing read: unknown, not "not an invoice"
     if re.search(r"credit\s*note|gutschrift|кредитно\s*известие", head):
         return "credit_note"
     if re.search(r"invoice|rechnung|фактура", head):

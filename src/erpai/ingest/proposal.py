@@ -22,6 +22,9 @@ from erpai.providers.base import ProviderClient
 
 ROUNDING = Decimal("0.01")
 REQUIRED = ("number", "issue_date", "supplier_name", "total", "currency")
+NO_VISION = (
+    "the scan has no readable text: reading it needs OCR (Tesseract) or a provider with a 'vision' capability"
+)
 NO_CHAT = "AI extraction needs the 'chat' capability of the default model's provider; none is configured"
 
 
@@ -115,7 +118,10 @@ def propose_invoice(
         proposal.fields = read.fields
     else:
         labels = read_by_labels(read.text)
-        if client is None or not client.has("chat"):
+        if read.path == "vision":  # the provider contract has no image input yet: nothing to send
+            proposal.fields = labels
+            proposal.missing_capability = NO_VISION
+        elif client is None or not client.has("chat"):
             proposal.fields = labels
             proposal.missing_capability = NO_CHAT
         else:
