@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run install install-test test lint pytest pg demo clean chromium screenshots
+.PHONY: run install install-test test lint pytest pg demo clean chromium screenshots tesseract
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,10 @@ pg:
 chromium:
 	@bash scripts/ensure_chromium.sh
 
-test: install-test lint chromium
+tesseract:
+	@bash scripts/ensure_tesseract.sh
+
+test: install-test lint chromium tesseract
 	ERPAI_TEST_PG_URL="$$(bash scripts/pg_test_cluster.sh)" $(BIN)/pytest
 
 # The README's screenshots, taken by the browser tests.

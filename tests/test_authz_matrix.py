@@ -236,6 +236,11 @@ POLICY: dict[tuple[str, str], Row] = {
     ("POST", V1 + "/records/{kind}/import"): row(
         200, ADMIN, params=PARTIES, query={"format": "csv"}, content="name\nACME\n"
     ),
+    # AI tools (issue 13): any signed-in user; a raw body is refused (multipart only), a proposal is
+    # private to its maker and admins (the world holds none: 404 for all; tests/ingest covers the rest)
+    ("POST", V1 + "/ingest/invoices"): row(422, SIGNED_IN, content="not multipart\n"),
+    ("GET", V1 + "/ingest/invoices/{proposal_id}"): row(404, SIGNED_IN, params={"proposal_id": "=1"}),
+    ("POST", V1 + "/leads/extract"): row(422, SIGNED_IN, content="not multipart\n"),
     # Train AI: a member of the group who also trains the target model
     ("POST", GROUP + "/train"): row(
         201, OWNER, json={"comment_ids": ["@comment_id"], "model_id": "@model_id"}

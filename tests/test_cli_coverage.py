@@ -122,6 +122,8 @@ COMMANDS: dict[str, str] = {
     "DELETE /api/v1/assistant/instructions/{form_kind}": "assistant instructions",
     "GET /api/v1/assistant/preferences": "assistant debug",
     "PATCH /api/v1/assistant/preferences": "assistant debug",
+    "POST /api/v1/ingest/invoices": "ingest",
+    "POST /api/v1/leads/extract": "lead extract",
 }
 
 NO_COMMAND: dict[str, str] = {
@@ -130,6 +132,8 @@ NO_COMMAND: dict[str, str] = {
     f"PATCH {ASSISTANT}/{{conversation_id}}": PANEL,
     f"DELETE {ASSISTANT}/{{conversation_id}}": PANEL,
     "GET /api/v1/chat/groups/{group_id}/events": "an event stream for UIs ('chat post --wait' waits)",
+    "GET /api/v1/ingest/invoices/{proposal_id}": "`erpai ingest FILE` prints the proposal it stores; "
+    "the review and confirm step comes with the business records",
 }
 
 

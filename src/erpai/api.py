@@ -28,6 +28,7 @@ from erpai.compilations.router import router as compilations_router
 from erpai.errors import DomainError, TooManyRequests
 from erpai.exports.router import router as exports_router
 from erpai.feedback.router import router as feedback_router
+from erpai.ingest.router import router as ingest_router
 from erpai.mcp_server.http import McpEndpoint
 from erpai.notifications.router import router as notifications_router
 from erpai.openai_compat.router import create_openai_app
@@ -139,6 +140,7 @@ def api_router() -> APIRouter:
     router.include_router(rules_router)
     router.include_router(records_router)
     router.include_router(feedback_router)
+    router.include_router(ingest_router)
     return router
 
 

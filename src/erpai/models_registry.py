@@ -6,6 +6,7 @@ from erpai.audit import models as audit
 from erpai.chat import models as chat
 from erpai.compilations import models as compilations
 from erpai.db import Base
+from erpai.ingest import models as ingest
 from erpai.jobs import models as jobs
 from erpai.notifications import models as notifications
 from erpai.permissions import models as permissions
@@ -25,6 +26,7 @@ __all__ = [
     "audit",
     "chat",
     "compilations",
+    "ingest",
     "jobs",
     "notifications",
     "permissions",

@@ -17,6 +17,7 @@ from erpai.cli.exports import export_app, model_export_command, model_import_com
 from erpai.cli.feedback import feedback_command, inbox_command
 from erpai.cli.grants import register_grant_commands
 from erpai.cli.inbox import audit_command, hits_command, notification_app
+from erpai.cli.ingest import ingest_command, lead_app
 from erpai.cli.mcp import mcp_command
 from erpai.cli.output import handle_errors
 from erpai.cli.providers import provider_app
@@ -62,6 +63,8 @@ app.command("backup", rich_help_panel=ADMIN)(backup_command)
 app.command("restore", rich_help_panel=ADMIN)(restore_command)
 app.add_typer(db_app, name="db", rich_help_panel=ADMIN)
 app.command("demo", rich_help_panel=ADMIN)(handle_errors(demo_command))
+app.command("ingest", rich_help_panel=USE)(ingest_command)
+app.add_typer(lead_app, name="lead", rich_help_panel=USE)
 app.command("worker", rich_help_panel=SERVE)(worker_command)
 app.command("mcp", rich_help_panel=SERVE)(mcp_command)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 05:39:16.096533
+Create Date: 2026-12-02 05:39:33.655227
 """
 
 from collections.abc import Sequence
@@ -297,6 +297,31 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_groups")),
     )
+    op.create_table(
+        "ingest_proposals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_user_id", sa.Integer(), nullable=False),
+        sa.Column("created_time_utc", sa.DateTime(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("filename", sa.String(length=256), nullable=True),
+        sa.Column("media_type", sa.String(length=64), nullable=False),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column("file_data", sa.LargeBinary(), nullable=False),
+        sa.Column("read_path", sa.String(length=16), nullable=False),
+        sa.Column("proposal_json", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_ingest_proposals_created_by_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_proposals")),
+    )
+    with op.batch_alter_table("ingest_proposals", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ingest_proposals_created_by_user_id"), ["created_by_user_id"], unique=False
+        )
+
     op.create_table(
         "notifications",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1036,6 +1061,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notifications_user_id"))
 
     op.drop_table("notifications")
+    with op.batch_alter_table("ingest_proposals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ingest_proposals_created_by_user_id"))
+
+    op.drop_table("ingest_proposals")
     op.drop_table("chat_groups")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entries_user_id"))

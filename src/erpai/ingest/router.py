@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from erpai.auth import CurrentUser, SessionDep
+from erpai.common import ErrorBody, Id, error_responses
+from erpai.errors import InvalidInput
+from erpai.ingest import service
+from erpai.ingest.schemas import IngestProposalRead, LeadProposalRead
+from erpai.routing import SessionReleasingRoute
+
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+router = APIRouter(route_class=SessionReleasingRoute, tags=["ingest"])
+FILE_RESPONSES = error_responses(422) | {
+    413: {"model": ErrorBody, "description": "The file is larger than the limit (20 MiB)"}
+}
+
+
+async def _upload(request: Request, *, required: bool) -> tuple[bytes | None, str | None, str | None]:
+    """The multipart field ``file`` (refused with 413 from its declared length before it is read) and
+    the form field ``text``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit():
+        service.check_size(int(declared) - 4096)  # the multipart framing around the file
+    if not request.headers.get("content-type", "").startswith(FORMS):
+        raise InvalidInput("send a form (multipart/form-data with the field 'file')", field="file")
+    form = await request.form()
+    upload, text = form.get("file"), form.get("text")
+    data = await upload.read() if isinstance(upload, UploadFile) else None
+    if data is None and required:
+        raise InvalidInput("send the file in the multipart field 'file'", field="file")
+    filename = upload.filename if isinstance(upload, UploadFile) else None
+    return data, filename, text if isinstance(text, str) else None
+
+
+@router.post(
+    "/ingest/invoices",
+    response_model=IngestProposalRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=FILE_RESPONSES,
+)
+async def ingest_invoice(request: Request, session: SessionDep, user: CurrentUser) -> IngestProposalRead:
+    """One file = one invoice (PDF, PNG, JPEG, TIFF, WebP, UBL/CII XML) → a stored proposal to review."""
+    data, filename, _text = await _upload(request, required=True)
+    assert data is not None
+    return await run_in_threadpool(
+        lambda: service.ingest_invoice(session, data=data, filename=filename, actor=user)
+    )
+
+
+@router.get("/ingest/invoices/{proposal_id}", response_model=IngestProposalRead)
+def read_invoice_proposal(proposal_id: Id, session: SessionDep, user: CurrentUser) -> IngestProposalRead:
+    return service.read_invoice_proposal(session, proposal_id=proposal_id, actor=user)
+
+
+@router.post("/leads/extract", response_model=LeadProposalRead, responses=FILE_RESPONSES)
+async def extract_lead(request: Request, session: SessionDep, user: CurrentUser) -> LeadProposalRead:
+    """A proposed lead from the form field ``text`` or an ``.eml`` in the field ``file`` (not saved)."""
+    data, _filename, text = await _upload(request, required=False)
+    if data is None and not (text or "").strip():
+        raise InvalidInput("send the form field 'text' or an .eml file in the field 'file'", field="text")
+    return await run_in_threadpool(lambda: service.extract_lead(session, text=text, eml=data, actor=user))
