@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import get_model
@@ -180,23 +183,51 @@ def cancel_compilation(session: Session, *, compilation_id: int, actor_id: int) 
     from erpai.compilations.finetune import cancel_job
     from erpai.providers.models import Provider
 
-    compilation = get_compilation(session, compilation_id=compilation_id)
-    if compilation.status not in ACTIVE_STATES:
-        raise Conflict(
-            f"compilation {compilation_id} is not running, so it cannot be cancelled", field="status"
-        )
     actor = session.get(User, actor_id)
-    fail_compilation(compilation, f"cancelled by {actor.login if actor else f'user {actor_id}'}")
-    record_change(session, user_id=actor_id, entity="compilation", entity_id=compilation.id, action="cancel")
-    session.commit()
+    reason = f"cancelled by {actor.login if actor else f'user {actor_id}'}"
+
+    def end() -> Compilation:
+        compilation = get_compilation(session, compilation_id=compilation_id)
+        if compilation.status not in ACTIVE_STATES:
+            raise Conflict(
+                f"compilation {compilation_id} is not running, so it cannot be cancelled", field="status"
+            )
+        fail_compilation(compilation, reason)
+        record_change(
+            session, user_id=actor_id, entity="compilation", entity_id=compilation.id, action="cancel"
+        )
+        session.commit()
+        return compilation
+
+    compilation = _retrying_stale(session, end)
     assets = {a.asset_key: a.value for a in compilation.assets}
     job_id = assets.get("fine_tune_dpo_job_id") or assets.get("fine_tune_job_id")
     if job_id:
         model = session.get(AIModel, compilation.model_id)
         provider = session.get(Provider, model.provider_id) if model and model.provider_id else None
-        compilation.build_log = f"{compilation.build_log or ''}{cancel_job(provider, job_id)}\n"
-        session.commit()
+        outcome = cancel_job(provider, job_id)
+
+        def log_outcome() -> Compilation:
+            ended = get_compilation(session, compilation_id=compilation_id)
+            ended.build_log = f"{ended.build_log or ''}{outcome}\n"
+            session.commit()
+            return ended
+
+        compilation = _retrying_stale(session, log_outcome)
     return compilation
+
+
+def _retrying_stale(session: Session, step: Callable[[], Compilation], attempts: int = 8) -> Compilation:
+    """Runs ``step`` again on fresh data while the running worker's own writes win the race."""
+    for attempt in range(attempts):
+        try:
+            return step()
+        except StaleDataError:
+            session.rollback()
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def recover_interrupted_compilations(session: Session, *, lost_queue: bool = False) -> list[int]:
