@@ -99,3 +99,14 @@ def test_resources_need_the_train_right_and_http_needs_a_token(live_url: str, li
     for headers in ({}, {"Authorization": "Bearer wrong"}):
         refused = httpx.post(f"{live_url}/mcp", json=body, headers=headers, timeout=30)
         assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_wrong_tokens_at_mcp_count_towards_the_failed_sign_in_throttle(live_url: str) -> None:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    wrong = {"Authorization": "Bearer wrong"}
+    answers = [httpx.post(f"{live_url}/mcp", json=body, headers=wrong, timeout=30) for _ in range(11)]
+    assert [a.status_code for a in answers[:10]] == [401] * 10  # auth.max_failed_logins_per_minute = 10
+    assert answers[10].status_code == 429 and int(answers[10].headers["retry-after"]) >= 1
+    assert "too many failed authentications" in answers[10].json()["detail"]
+    # The API shares the same throttle: the address is refused there too.
+    assert httpx.get(f"{live_url}/api/v1/models", headers=wrong, timeout=30).status_code == 429

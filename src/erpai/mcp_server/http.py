@@ -11,15 +11,21 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
+from erpai.auth import authenticate_throttled
 from erpai.db import session_factory
-from erpai.errors import DomainError
+from erpai.errors import DomainError, TooManyRequests, Unauthorized
 from erpai.mcp_server.server import bearer_token, build_server
-from erpai.users.service import authenticate
 
 
-def _check_token(token: str) -> None:
+def _check_token(token: str, client: str) -> None:
+    """The API's own check: a wrong token counts towards the address's failed-sign-in throttle (429)."""
     with session_factory()() as session:
-        authenticate(session, token=token)
+        authenticate_throttled(session, token=token, client=client)
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 class McpEndpoint:
@@ -33,15 +39,17 @@ class McpEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         token = bearer_token(headers)
-        message = "missing bearer token: send 'Authorization: Bearer <erpai token>'"
+        refusal: DomainError | None = Unauthorized(
+            "missing bearer token: send 'Authorization: Bearer <erpai token>'"
+        )
         if token is not None:
             try:
-                await run_in_threadpool(_check_token, token)
-                message = ""
+                await run_in_threadpool(_check_token, token, _client(scope))
+                refusal = None
             except DomainError as exc:
-                message = exc.message
-        if message:
-            await _unauthorized(send, message)
+                refusal = exc
+        if refusal is not None:
+            await _refuse(send, refusal)
             return
         await self.server.session_manager.handle_request(scope, receive, send)
 
@@ -68,12 +76,13 @@ def _new_server() -> MCPServer:
     return server
 
 
-async def _unauthorized(send: Send, message: str) -> None:
-    body = json.dumps({"detail": message, "field": None}).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"www-authenticate", b'Bearer realm="erpai"'),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 401, "headers": headers})
+async def _refuse(send: Send, refusal: DomainError) -> None:
+    """401 with ``WWW-Authenticate``, or 429 with ``Retry-After`` once the address failed too often."""
+    body = json.dumps({"detail": refusal.message, "field": None}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if isinstance(refusal, TooManyRequests):
+        headers += [(k.lower().encode(), v.encode()) for k, v in refusal.headers.items()]
+    else:
+        headers.append((b"www-authenticate", b'Bearer realm="erpai"'))
+    await send({"type": "http.response.start", "status": refusal.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
