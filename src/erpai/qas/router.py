@@ -80,6 +80,17 @@ async def read_upload(request: Request) -> tuple[bytes, str | None, str | None]:
     return await request.body(), None, content_type
 
 
+ImportFormat = Annotated[
+    Literal["csv", "jsonl"] | None, Query(description="Default: from the file name")
+]
+
+
+async def read_import(request: Request, fmt: str | None) -> tuple[str, str]:
+    """An import's text and format (``csv`` / ``jsonl``, inferred from the file name when not given)."""
+    data, filename, content_type = await read_upload(request)
+    return decode_text(data), infer_format(fmt, filename=filename, content_type=content_type)
+
+
 @router.post(
     "/models/{model_id}/qas/import",
     response_model=ImportResult,
@@ -90,14 +101,13 @@ async def import_qas(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    format: Literal["csv", "jsonl"] | None = Query(default=None, description="Default: from the file name"),
+    format: ImportFormat = None,
 ) -> ImportResult:
     """Imports a CSV or JSONL file (the request body, or the multipart field `file`): all rows or none."""
-    data, filename, content_type = await read_upload(request)
-    fmt = infer_format(format, filename=filename, content_type=content_type)
+    text, fmt = await read_import(request, format)
     imported = await run_in_threadpool(
         lambda: service.import_qas(
-            session, model_id=model_id, content=decode_text(data), fmt=fmt, actor=user
+            session, model_id=model_id, content=text, fmt=fmt, actor=user
         )
     )
     return ImportResult(imported=imported)

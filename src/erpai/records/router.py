@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from erpai.auth import CurrentUser, SessionDep
 from erpai.common import Id, Page, PageParams, page_params
-from erpai.qas.io import decode_text, infer_format
-from erpai.qas.router import IMPORT_RESPONSES, read_upload
+from erpai.qas.router import IMPORT_RESPONSES, ImportFormat, read_import
 from erpai.qas.schemas import ImportResult
 from erpai.records import service
 from erpai.records.io import import_records
@@ -78,12 +77,11 @@ async def import_file(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    format: Literal["csv", "jsonl"] | None = Query(default=None, description="Default: from the file name"),
+    format: ImportFormat = None,
 ) -> ImportResult:
     """Parties, products, enterprise companies from CSV or JSONL (body or multipart `file`): all or none."""
-    data, filename, content_type = await read_upload(request)
-    fmt = infer_format(format, filename=filename, content_type=content_type)
+    text, fmt = await read_import(request, format)
     imported = await run_in_threadpool(
-        lambda: import_records(session, kind=kind, content=decode_text(data), fmt=fmt, actor=user)
+        lambda: import_records(session, kind=kind, content=text, fmt=fmt, actor=user)
     )
     return ImportResult(imported=imported)
