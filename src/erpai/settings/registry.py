@@ -40,6 +40,14 @@ KNOWN_SETTINGS: dict[str, SettingSpec] = {
             "(counted per server process).",
         ),
         SettingSpec(
+            key="web.bell_refresh_seconds",
+            type="int",
+            default=30,
+            minimum=1,
+            maximum=3600,
+            description="How often an open web page refreshes the notifications bell's unread count.",
+        ),
+        SettingSpec(
             key="chat.stream_max_seconds",
             type="int",
             default=900,

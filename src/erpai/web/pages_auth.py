@@ -87,6 +87,12 @@ def notifications_page(web: WebDep, offset: int = 0) -> Response:
     return page(web, "notifications.html", {"rows": rows, "total": total, "offset": offset})
 
 
+@router.get("/notifications/bell")
+def notifications_bell(web: WebDep) -> Response:
+    """The bell alone: every open page fetches it again every ``web.bell_refresh_seconds``."""
+    return page(web, "_bell.html")
+
+
 @router.post("/notifications/{notification_id}/read")
 def read_notification(notification_id: int, web: WebDep) -> Response:
     mark_read(web.session, notification_id=notification_id, user_id=web.user.id)

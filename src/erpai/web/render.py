@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from erpai.common import PageParams
 from erpai.errors import DomainError, InvalidInput
 from erpai.notifications.service import list_notifications
+from erpai.settings.service import get_int_setting
 from erpai.web.deps import SignInRequired, Web
 
 HERE = Path(__file__).parent
@@ -40,6 +41,7 @@ def page(
         "user": web.user,
         "csrf_token": web.web_session.csrf_token,
         "unread": _unread(web),
+        "bell_refresh_seconds": get_int_setting(web.session, key="web.bell_refresh_seconds"),
         "htmx": is_htmx(web.request),
         **(context or {}),
     }
