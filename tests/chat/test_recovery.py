@@ -127,14 +127,14 @@ def test_a_worker_presumed_dead_that_comes_back_cannot_answer_twice(
     """The first worker stalls while answering; the sweep hands the task on; then the first one resumes."""
     calls: list[str] = []
 
-    def stalling(session: Session, *, model_id: int, comment_id: int) -> str:
+    def stalling(session: Session, *, model_id: int, comment_id: int) -> tuple[str, int | None]:
         calls.append("ask")
         if len(calls) == 1:
             _set_running(db, asked, age_seconds=3600, worker=DEAD_WORKER)
             recover_arbiter_tasks(db, stale_seconds=60)
             _deliver(db, jobs)  # the second worker answers
-            return "late answer"
-        return "Twice a week."
+            return "late answer", None
+        return "Twice a week.", None
 
     monkeypatch.setattr("erpai.chat.arbiter.compose_answer", stalling)
     assert process_arbiter_task(db, arbiter_task_id=asked.id) is None  # the stalled worker's reply is dropped

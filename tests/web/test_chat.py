@@ -54,6 +54,9 @@ def test_an_arbiter_answers_live_is_corrected_and_learns_it(page: Checked, live_
     p.get_by_role("button", name="Send").click()
     assert _reply_to(p, QUESTION) == OFFICE_HOURS  # confidently wrong, and shown without a reload
     expect(p.locator(".thinking")).to_have_count(0)
+    wrong = p.locator("#comments li.virtual", has_text=OFFICE_HOURS).first
+    wrong.get_by_role("button", name="Wrong").click()  # thumbs down on the live reply, no reload
+    expect(wrong.get_by_role("status")).to_have_text("Thanks: sent to the trainers.")
     _send(p, f"@facilities-ai {CORRECTION}")
     _reply_to(p, CORRECTION)
     assert p.evaluate("window.__notReloaded") is True

@@ -36,10 +36,12 @@ def process_arbiter_task(session: Session, *, arbiter_task_id: int) -> ChatComme
         session.commit()
         return _finish(session, task_id=arbiter_task_id, attempt=attempt, status="skipped", reply=None)
     comment_id, group_id, model_id, speaker_id = target
-    text = compose_answer(session, model_id=model_id, comment_id=comment_id)
+    text, hit_id = compose_answer(session, model_id=model_id, comment_id=comment_id)
     # A fresh transaction for the reply, so that the answering (slow) holds no lock.
     session.commit()
-    reply = add_comment(session, group_id=group_id, user_id=speaker_id, text=text, reply_to=comment_id)
+    reply = add_comment(
+        session, group_id=group_id, user_id=speaker_id, text=text, reply_to=comment_id, hit_id=hit_id
+    )
     return _finish(session, task_id=arbiter_task_id, attempt=attempt, status="done", reply=reply)
 
 
@@ -114,8 +116,8 @@ def _finish(
     return reply
 
 
-def compose_answer(session: Session, *, model_id: int, comment_id: int) -> str:
-    """The reply text; when the model cannot answer, a plain sentence saying why, never silence."""
+def compose_answer(session: Session, *, model_id: int, comment_id: int) -> tuple[str, int | None]:
+    """The reply text and its hit; a model that cannot answer says why in a plain sentence, never silence."""
     from erpai.answering.service import answer_question
 
     model = session.get(AIModel, model_id)
@@ -139,11 +141,16 @@ def compose_answer(session: Session, *, model_id: int, comment_id: int) -> str:
     except DomainError as exc:
         session.rollback()
         log.info("arbiter %s cannot answer comment %s: %s", name, comment_id, exc.message)
-        return f"I can't answer right now: {exc.message}"
+        return f"I can't answer right now: {exc.message}", None
     except Exception:
         session.rollback()
         log.exception("arbiter %s failed on comment %s", name, comment_id)
-        return f"I can't answer right now: model {name} is unavailable right now. Please try again later."
+        unavailable = f"model {name} is unavailable right now. Please try again later."
+        return f"I can't answer right now: {unavailable}", None
+    return _reply_text(session, result, model_id=model_id, name=name), result.hit_id
+
+
+def _reply_text(session: Session, result: AnswerResult, *, model_id: int, name: str) -> str:
     if result.answer and result.answer.strip():
         return result.answer.strip()
     if result.compilation_id is None and not _has_build(session, model_id=model_id):

@@ -54,10 +54,18 @@ def post_comment(
 
 
 def add_comment(
-    session: Session, *, group_id: int, user_id: int, text: str, reply_to: int | None
+    session: Session,
+    *,
+    group_id: int,
+    user_id: int,
+    text: str,
+    reply_to: int | None,
+    hit_id: int | None = None,
 ) -> ChatComment:
     """Adds a comment and touches the group; flushes only (the caller's transaction commits)."""
-    comment = ChatComment(group_id=group_id, user_id=user_id, text=text, reply_to_comment_id=reply_to)
+    comment = ChatComment(
+        group_id=group_id, user_id=user_id, text=text, reply_to_comment_id=reply_to, hit_id=hit_id
+    )
     session.add(comment)
     session.flush()
     touch_group(session, group_id=group_id)
@@ -206,7 +214,18 @@ def _read(comment: ChatComment, author: User, names: dict[int, str]) -> CommentR
         reply_to_comment_id=comment.reply_to_comment_id,
         is_system=comment.is_system,
         creation_time_utc=comment.creation_time_utc,
+        hit_id=comment.hit_id,
     )
+
+
+def may_rate_reply(session: Session, *, hit_id: int, user_id: int) -> bool:
+    """Whether the user is a member of a group where an arbiter posted this answer (so may rate it)."""
+    stmt = (
+        select(ChatComment.id)
+        .join(ChatMember, ChatMember.group_id == ChatComment.group_id)
+        .where(ChatComment.hit_id == hit_id, ChatMember.user_id == user_id)
+    )
+    return session.scalar(stmt.limit(1)) is not None
 
 
 def pending_answer_comment_ids(session: Session, *, group_id: int) -> list[int]:

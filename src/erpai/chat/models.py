@@ -53,6 +53,8 @@ class ChatComment(Base):
     )
     is_system: Mapped[bool] = mapped_column(default=False)
     creation_time_utc: Mapped[datetime] = mapped_column(default=utcnow)
+    # An arbiter's reply: the hit-history row of its answer, which members rate (thumbs up / down).
+    hit_id: Mapped[int | None] = mapped_column(ForeignKey("model_hits.id", ondelete="SET NULL"), index=True)
 
 
 class ArbiterTask(Base):

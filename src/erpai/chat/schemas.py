@@ -76,6 +76,10 @@ class CommentRead(BaseModel):
     reply_to_comment_id: int | None
     is_system: bool
     creation_time_utc: UTCDateTime
+    hit_id: int | None = Field(
+        default=None,
+        description="An arbiter's reply: its answer in the hit history (rate it at /hits/{id}/feedback).",
+    )
 
 
 class CommentPage(BaseModel):
@@ -99,9 +103,7 @@ class TrainRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     comment_ids: list[Id] = Field(min_length=1, max_length=IDS_PER_REQUEST_MAX)
-    model_id: Id | None = Field(
-        default=None, description="Needed when the selection holds several arbiters."
-    )
+    model_id: Id | None = Field(default=None, description="Needed when the selection holds several arbiters.")
 
 
 class TrainResult(BaseModel):

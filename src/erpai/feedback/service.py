@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from erpai.audit.service import record_change
+from erpai.chat.comments import may_rate_reply
 from erpai.compilations.models import ModelHit
 from erpai.db import utcnow
 from erpai.errors import NotFound
@@ -23,9 +24,10 @@ def get_hit(session: Session, *, hit_id: int) -> ModelHit:
 
 
 def give_feedback(session: Session, *, hit_id: int, data: FeedbackIn, actor: User) -> FeedbackRead:
-    """Sets (or replaces) the rating of one answer. 403 unless the actor asked it or trains the model."""
+    """Sets (or replaces) the rating of one answer. 403 unless the actor asked it, trains the model, or
+    is a member of a chat group where an arbiter posted it."""
     hit = get_hit(session, hit_id=hit_id)
-    if hit.user_id != actor.id and not can_train_model(session, user=actor, model_id=hit.model_id):
+    if not _may_rate(session, hit=hit, actor=actor):
         require_train_model(session, user=actor, model_id=hit.model_id, field="hit_id")
     reason = (data.reason or "").strip() or None
     hit.feedback, hit.feedback_reason = data.rating, reason
@@ -42,6 +44,12 @@ def give_feedback(session: Session, *, hit_id: int, data: FeedbackIn, actor: Use
     )
     session.commit()
     return feedback_read(hit)
+
+
+def _may_rate(session: Session, *, hit: ModelHit, actor: User) -> bool:
+    if hit.user_id == actor.id or can_train_model(session, user=actor, model_id=hit.model_id):
+        return True
+    return may_rate_reply(session, hit_id=hit.id, user_id=actor.id)
 
 
 def feedback_read(hit: ModelHit) -> FeedbackRead:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 05:39:33.655227
+Create Date: 2026-12-02 06:48:52.014061
 """
 
 from collections.abc import Sequence
@@ -482,35 +482,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "chat_comments",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("group_id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("reply_to_comment_id", sa.Integer(), nullable=True),
-        sa.Column("is_system", sa.Boolean(), nullable=False),
-        sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["group_id"],
-            ["chat_groups.id"],
-            name=op.f("fk_chat_comments_group_id_chat_groups"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["reply_to_comment_id"],
-            ["chat_comments.id"],
-            name=op.f("fk_chat_comments_reply_to_comment_id_chat_comments"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_chat_comments_user_id_users"), ondelete="RESTRICT"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_comments")),
-    )
-    with op.batch_alter_table("chat_comments", schema=None) as batch_op:
-        batch_op.create_index("ix_chat_comments_group_id_id", ["group_id", "id"], unique=False)
-
-    op.create_table(
         "chat_members",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=False),
@@ -787,42 +758,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "chat_arbiter_tasks",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("comment_id", sa.Integer(), nullable=False),
-        sa.Column("model_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("reply_comment_id", sa.Integer(), nullable=True),
-        sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
-        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("claim_time_utc", sa.DateTime(), nullable=True),
-        sa.Column("worker_id", sa.String(length=128), nullable=True),
-        sa.Column("completion_time_utc", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["comment_id"],
-            ["chat_comments.id"],
-            name=op.f("fk_chat_arbiter_tasks_comment_id_chat_comments"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["model_id"],
-            ["ai_models.id"],
-            name=op.f("fk_chat_arbiter_tasks_model_id_ai_models"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["reply_comment_id"],
-            ["chat_comments.id"],
-            name=op.f("fk_chat_arbiter_tasks_reply_comment_id_chat_comments"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_arbiter_tasks")),
-        sa.UniqueConstraint("comment_id", "model_id", name=op.f("uq_chat_arbiter_tasks_comment_id")),
-    )
-    with op.batch_alter_table("chat_arbiter_tasks", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_chat_arbiter_tasks_status"), ["status"], unique=False)
-
-    op.create_table(
         "compilation_artifacts",
         sa.Column("compilation_id", sa.Integer(), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
@@ -942,6 +877,79 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "chat_comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("reply_to_comment_id", sa.Integer(), nullable=True),
+        sa.Column("is_system", sa.Boolean(), nullable=False),
+        sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
+        sa.Column("hit_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["chat_groups.id"],
+            name=op.f("fk_chat_comments_group_id_chat_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["hit_id"],
+            ["model_hits.id"],
+            name=op.f("fk_chat_comments_hit_id_model_hits"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reply_to_comment_id"],
+            ["chat_comments.id"],
+            name=op.f("fk_chat_comments_reply_to_comment_id_chat_comments"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_chat_comments_user_id_users"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_comments")),
+    )
+    with op.batch_alter_table("chat_comments", schema=None) as batch_op:
+        batch_op.create_index("ix_chat_comments_group_id_id", ["group_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_chat_comments_hit_id"), ["hit_id"], unique=False)
+
+    op.create_table(
+        "chat_arbiter_tasks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reply_comment_id", sa.Integer(), nullable=True),
+        sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("claim_time_utc", sa.DateTime(), nullable=True),
+        sa.Column("worker_id", sa.String(length=128), nullable=True),
+        sa.Column("completion_time_utc", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["comment_id"],
+            ["chat_comments.id"],
+            name=op.f("fk_chat_arbiter_tasks_comment_id_chat_comments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"],
+            ["ai_models.id"],
+            name=op.f("fk_chat_arbiter_tasks_model_id_ai_models"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reply_comment_id"],
+            ["chat_comments.id"],
+            name=op.f("fk_chat_arbiter_tasks_reply_comment_id_chat_comments"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_arbiter_tasks")),
+        sa.UniqueConstraint("comment_id", "model_id", name=op.f("uq_chat_arbiter_tasks_comment_id")),
+    )
+    with op.batch_alter_table("chat_arbiter_tasks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_chat_arbiter_tasks_status"), ["status"], unique=False)
+
     if op.get_bind().dialect.name != "sqlite":  # SQLite keeps them inline
         op.create_foreign_key(
             "fk_users_model_id_ai_models", "users", "ai_models", ["model_id"], ["id"], ondelete="SET NULL"
@@ -965,6 +973,15 @@ def downgrade() -> None:
             "fk_ai_models_conversational_compilation_id_compilations", "ai_models", type_="foreignkey"
         )
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("chat_arbiter_tasks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_chat_arbiter_tasks_status"))
+
+    op.drop_table("chat_arbiter_tasks")
+    with op.batch_alter_table("chat_comments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_chat_comments_hit_id"))
+        batch_op.drop_index("ix_chat_comments_group_id_id")
+
+    op.drop_table("chat_comments")
     with op.batch_alter_table("training_preference_pairs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_training_preference_pairs_training_conversation_id"))
 
@@ -980,10 +997,6 @@ def downgrade() -> None:
 
     op.drop_table("compilation_assets")
     op.drop_table("compilation_artifacts")
-    with op.batch_alter_table("chat_arbiter_tasks", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_chat_arbiter_tasks_status"))
-
-    op.drop_table("chat_arbiter_tasks")
     with op.batch_alter_table("assistant_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assistant_messages_conversation_id"))
 
@@ -1027,10 +1040,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_chat_members_user_id"))
 
     op.drop_table("chat_members")
-    with op.batch_alter_table("chat_comments", schema=None) as batch_op:
-        batch_op.drop_index("ix_chat_comments_group_id_id")
-
-    op.drop_table("chat_comments")
     with op.batch_alter_table("assistant_conversations", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_assistant_conversations_one_active",
