@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
-from erpai.assistant.models import AssistantConversation
+from erpai.assistant.models import AssistantConversation, AssistantMessage
 from erpai.chat.models import ChatComment, ChatGroup, ChatMember, MemberRole
 from erpai.compilations.models import Compilation, CompilationAsset, CompilationStatus, ModelHit
 from erpai.db import utcnow
@@ -136,6 +136,9 @@ def _things(session: Session, world: World) -> None:
     _add(session, from_chat, entered)
     chat = AssistantConversation(user_id=u["owner"].id, model_id=alpha.id, title="Mine", is_active=True)
     _add(session, chat)
+    asked = AssistantMessage(conversation_id=chat.id, role="user", content="Cafeteria hours?")
+    replied = AssistantMessage(conversation_id=chat.id, role="assistant", content="11 to 2.")
+    _add(session, asked, replied)
     note = notify(session, user_id=u["owner"].id, notification_class="NT_TEST", title="Hi", message="Hello")
     ids.update(
         provider_id=provider.id,
@@ -150,6 +153,7 @@ def _things(session: Session, world: World) -> None:
         entered_conversation_id=entered.id,
         message_id=from_chat.messages[0].id,
         assistant_conversation_id=chat.id,
+        assistant_reply_id=replied.id,
         notification_id=note.id,
         hit_id=hit.id,
     )

@@ -177,6 +177,9 @@ POLICY: dict[tuple[str, str], Row] = {
     ("POST", ASSISTANT + "/{conversation_id}/messages"): row(
         201, OWNER, denied=404, json={"content": "Opening hours?"}
     ),
+    ("POST", ASSISTANT + "/{conversation_id}/messages/{message_id}/feedback"): row(
+        200, OWNER, denied=404, json={"rating": "up"}, params={"message_id": "assistant_reply_id"}
+    ),
     ("POST", ASSISTANT + "/{conversation_id}/context"): row(
         200, OWNER, denied=404, content='{"name": "ACME GmbH"}'
     ),

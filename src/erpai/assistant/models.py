@@ -50,6 +50,8 @@ class AssistantMessage(Base):
     debug_json: Mapped[str | None] = mapped_column(Text)
     diagnostics_json: Mapped[str | None] = mapped_column(Text)
     creation_time_utc: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set once the owner rates this reply: the question and reply are then shared as a hit (ratings.py).
+    hit_id: Mapped[int | None] = mapped_column(ForeignKey("model_hits.id", ondelete="SET NULL"))
 
 
 class AssistantPreference(Base):

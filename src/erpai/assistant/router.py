@@ -5,9 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from erpai.assistant import service
+from erpai.assistant.ratings import rate_reply
 from erpai.assistant.schemas import ConversationCreate, ConversationRead, ConversationUpdate, MessageRead
 from erpai.auth import CurrentUser, SessionDep
 from erpai.common import Id, Page, PageParams, page_params
+from erpai.feedback.schemas import FeedbackIn, FeedbackRead
 from erpai.routing import SessionReleasingRoute
 
 router = APIRouter(route_class=SessionReleasingRoute, prefix="/assistant/conversations", tags=["assistant"])
@@ -65,3 +67,14 @@ def list_messages(
         session, conversation_id=conversation_id, user_id=user.id, params=params
     )
     return Page(items=[MessageRead.from_row(r) for r in rows], total=total, **params.model_dump())
+
+
+@router.post("/{conversation_id}/messages/{message_id}/feedback", response_model=FeedbackRead)
+def rate_assistant_reply(
+    conversation_id: Id, message_id: Id, data: FeedbackIn, session: SessionDep, user: CurrentUser
+) -> FeedbackRead:
+    """Thumbs up / down on one of your assistant's replies; it shares that question and reply with the
+    model's trainers (their review inbox)."""
+    return rate_reply(
+        session, conversation_id=conversation_id, message_id=message_id, data=data, actor=user
+    )

@@ -62,6 +62,7 @@ class MessageRead(BaseModel):
     debug: Any = Field(default=None, description="With debug on: the exact prompt and the raw response.")
     diagnostics: Any = Field(default=None, description="With diagnostics on: tokens, latency, build.")
     creation_time_utc: UTCDateTime
+    hit_id: int | None = Field(default=None, description="Set once the owner rated this reply.")
 
     @classmethod
     def from_row(cls, row: AssistantMessage) -> MessageRead:
@@ -74,6 +75,7 @@ class MessageRead(BaseModel):
             debug=json.loads(row.debug_json) if row.debug_json else None,
             diagnostics=json.loads(row.diagnostics_json) if row.diagnostics_json else None,
             creation_time_utc=row.creation_time_utc,
+            hit_id=row.hit_id,
         )
 
 

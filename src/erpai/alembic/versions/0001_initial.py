@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 06:48:52.014061
+Create Date: 2026-12-02 06:55:46.523207
 """
 
 from collections.abc import Sequence
@@ -735,29 +735,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
-        "assistant_messages",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("content", sa.Text(), nullable=False),
-        sa.Column("sources_json", sa.Text(), nullable=True),
-        sa.Column("debug_json", sa.Text(), nullable=True),
-        sa.Column("diagnostics_json", sa.Text(), nullable=True),
-        sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["conversation_id"],
-            ["assistant_conversations.id"],
-            name=op.f("fk_assistant_messages_conversation_id_assistant_conversations"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_assistant_messages")),
-    )
-    with op.batch_alter_table("assistant_messages", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_assistant_messages_conversation_id"), ["conversation_id"], unique=False
-        )
-
-    op.create_table(
         "compilation_artifacts",
         sa.Column("compilation_id", sa.Integer(), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
@@ -878,6 +855,36 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "assistant_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("conversation_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("sources_json", sa.Text(), nullable=True),
+        sa.Column("debug_json", sa.Text(), nullable=True),
+        sa.Column("diagnostics_json", sa.Text(), nullable=True),
+        sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
+        sa.Column("hit_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["assistant_conversations.id"],
+            name=op.f("fk_assistant_messages_conversation_id_assistant_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["hit_id"],
+            ["model_hits.id"],
+            name=op.f("fk_assistant_messages_hit_id_model_hits"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assistant_messages")),
+    )
+    with op.batch_alter_table("assistant_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_assistant_messages_conversation_id"), ["conversation_id"], unique=False
+        )
+
+    op.create_table(
         "chat_comments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=False),
@@ -982,6 +989,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_chat_comments_group_id_id")
 
     op.drop_table("chat_comments")
+    with op.batch_alter_table("assistant_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_assistant_messages_conversation_id"))
+
+    op.drop_table("assistant_messages")
     with op.batch_alter_table("training_preference_pairs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_training_preference_pairs_training_conversation_id"))
 
@@ -997,10 +1008,6 @@ def downgrade() -> None:
 
     op.drop_table("compilation_assets")
     op.drop_table("compilation_artifacts")
-    with op.batch_alter_table("assistant_messages", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_assistant_messages_conversation_id"))
-
-    op.drop_table("assistant_messages")
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
         batch_op.drop_index(batch_op.f("ix_web_sessions_api_token_id"))
