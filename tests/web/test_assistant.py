@@ -79,6 +79,12 @@ def test_side_panel_sends_page_data_and_the_answer_quotes_the_record(
     conversation_url = page.page.url
     page.axe()
 
+    reply = page.page.locator("li.msg.assistant", has_text="This model's system message is").first
+    reply.get_by_role("button", name="Wrong").click()  # shares this question with the trainers
+    expect(reply.get_by_role("status")).to_have_text("Thanks: sent to the trainers.")
+    inbox = _api(live_server, "GET", f"/models/{model['id']}/inbox", admin)
+    assert [i["question"] for i in inbox["items"]] == ["What is the system message of this model?"]
+
     page.page.get_by_label("Ask me anything").fill("And the fallback answer?")
     page.page.get_by_role("button", name="Send").click()
     expect(page.page.get_by_text("And the fallback answer?")).to_be_visible()

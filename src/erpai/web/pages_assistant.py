@@ -17,13 +17,15 @@ from starlette.concurrency import run_in_threadpool
 from erpai.ai_models.service import list_models
 from erpai.assistant import preferences, replies, service
 from erpai.assistant.models import AssistantConversation
+from erpai.assistant.ratings import rate_reply
 from erpai.assistant.schemas import ConversationCreate, MessageRead
 from erpai.common import PageParams
 from erpai.errors import DomainError, NotFound
+from erpai.feedback.schemas import FeedbackIn
 from erpai.routing import SessionReleasingRoute
 from erpai.web.deps import Web, WebDep
 from erpai.web.forms import form_values, read_form
-from erpai.web.render import optional_int, page, redirect
+from erpai.web.render import is_htmx, optional_int, page, parse_form, rated, redirect
 
 router = APIRouter(route_class=SessionReleasingRoute)
 ALL = PageParams(limit=500, offset=0)
@@ -93,6 +95,19 @@ async def ask(conversation_id: int, web: WebDep) -> Response:
     except DomainError as exc:
         web.session.rollback()
         return _assistant_page(web, conversation_id, {"error": exc.message, "status": exc.status_code})
+    return redirect(web, f"/assistant/{conversation_id}")
+
+
+@router.post("/assistant/{conversation_id}/messages/{message_id}/feedback")
+async def rate_reply_submit(conversation_id: int, message_id: int, web: WebDep) -> Response:
+    """Thumbs up / down on a reply: shares that question and reply with the model's trainers."""
+    values = form_values(await read_form(web.request), nullable=("reason",), only=("rating", "reason"))
+    data = parse_form(FeedbackIn, values)
+    rating = rate_reply(
+        web.session, conversation_id=conversation_id, message_id=message_id, data=data, actor=web.user
+    )
+    if is_htmx(web.request):
+        return rated(rating.feedback)
     return redirect(web, f"/assistant/{conversation_id}")
 
 

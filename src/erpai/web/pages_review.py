@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from erpai.ai_models.service import get_model
 from erpai.errors import DomainError
@@ -15,7 +15,7 @@ from erpai.feedback.service import get_hit, give_feedback
 from erpai.routing import SessionReleasingRoute
 from erpai.web.deps import Web, WebDep
 from erpai.web.forms import form_values, read_form
-from erpai.web.render import is_htmx, page, parse_form, redirect
+from erpai.web.render import is_htmx, page, parse_form, rated, redirect
 
 router = APIRouter(route_class=SessionReleasingRoute)
 PAGE = 25
@@ -55,9 +55,8 @@ async def hit_feedback(hit_id: int, web: WebDep) -> Response:
     """Thumbs up / down under an Ask answer or an arbiter's reply in a chat (htmx: the thanks replace the
     buttons)."""
     values = form_values(await read_form(web.request), nullable=("reason",), only=("rating", "reason"))
-    rated = give_feedback(web.session, hit_id=hit_id, data=parse_form(FeedbackIn, values), actor=web.user)
+    rating = give_feedback(web.session, hit_id=hit_id, data=parse_form(FeedbackIn, values), actor=web.user)
     if is_htmx(web.request):
-        thanks = "Thanks: marked helpful." if rated.feedback == "up" else "Thanks: sent to the trainers."
-        return HTMLResponse(f'<p class="rated muted" role="status">{thanks}</p>')
+        return rated(rating.feedback)
     model_id = get_hit(web.session, hit_id=hit_id).model_id
     return redirect(web, f"/models/{model_id}/ask?rated={hit_id}")

@@ -48,6 +48,12 @@ def page(
     return templates.TemplateResponse(web.request, name, full, status_code=status_code)
 
 
+def rated(feedback: str) -> HTMLResponse:
+    """What replaces the thumbs once an answer is rated (htmx)."""
+    thanks = "Thanks: marked helpful." if feedback == "up" else "Thanks: sent to the trainers."
+    return HTMLResponse(f'<p class="rated muted" role="status">{thanks}</p>')
+
+
 def form_error(web: Web, name: str, context: Mapping[str, Any], error: DomainError) -> HTMLResponse:
     """The same form again with the error next to its field (422 for input errors, else the error's code)."""
     full = {**context, "error": error.message, "error_field": error.field}
