@@ -117,6 +117,7 @@ COMMANDS: dict[str, str] = {
     f"GET {ASSISTANT}/{{conversation_id}}/messages": "assistant show",
     f"POST {ASSISTANT}/{{conversation_id}}/messages": "assistant ask",
     f"POST {ASSISTANT}/{{conversation_id}}/context": "assistant context",
+    f"POST {ASSISTANT}/{{conversation_id}}/messages/{{message_id}}/feedback": "assistant rate",
     "GET /api/v1/assistant/instructions": "assistant instructions",
     "PUT /api/v1/assistant/instructions/{form_kind}": "assistant instructions",
     "DELETE /api/v1/assistant/instructions/{form_kind}": "assistant instructions",

@@ -50,6 +50,11 @@ def test_assistant_session_from_the_shell(cli_db: str, tmp_path: Path) -> None:
     shown = _json("assistant", "show", str(first["id"]), "--as", "jane")
     assert [m["role"] for m in shown["messages"]] == ["user", "assistant", "assistant"]
     assert "does not exist" in _fails("assistant", "show", str(first["id"]), "--as", "boss")
+    reply_id = str(reply["message"]["id"])
+    conversation_id = str(first["id"])
+    rated = _json("assistant", "rate", conversation_id, reply_id, "down", "--reason", "wrong", "--as", "jane")
+    assert rated["feedback"] == "down" and rated["feedback_reason"] == "wrong"
+    assert "does not exist" in _fails("assistant", "rate", str(first["id"]), reply_id, "up", "--as", "boss")
     assert _json("assistant", "list", "--as", "boss") == []
 
     second = _json("assistant", "new", "--model", "Helper", "--as", "jane")

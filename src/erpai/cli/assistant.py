@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from erpai.ai_models.service import find_model
 from erpai.assistant import preferences, replies, service
 from erpai.assistant.models import AssistantConversation
+from erpai.assistant.ratings import rate_reply
 from erpai.assistant.schemas import (
     ConversationCreate,
     ConversationRead,
@@ -20,8 +21,10 @@ from erpai.assistant.schemas import (
     PreferencesRead,
 )
 from erpai.cli.acting import AsOption, acting_user
+from erpai.cli.feedback import RatingChoice
 from erpai.cli.output import JsonOption, cli_session, console, emit, fail, handle_errors, print_json
 from erpai.common import PageParams
+from erpai.feedback.schemas import FeedbackIn
 from erpai.users.models import User
 
 assistant_app = typer.Typer(help="Your personal AI assistant (private to you).", no_args_is_help=True)
@@ -146,6 +149,26 @@ def show_conversation(
     console.print(f"#{head.id} {head.title} ({'active' if head.is_active else 'inactive'})", markup=False)
     for message in messages:
         console.print(f"[{message.role}] {message.content}", highlight=False, markup=False)
+
+
+@assistant_app.command("rate")
+@handle_errors
+def rate_assistant_reply(
+    conversation_id: int = typer.Argument(..., help="Conversation id."),
+    message_id: int = typer.Argument(..., help="The reply's message id (see 'erpai assistant show --json')."),
+    rating: RatingChoice = typer.Argument(..., help="up or down."),
+    reason: str | None = typer.Option(None, "--reason", help="Why (optional)."),
+    as_login: str | None = AsOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Thumbs up / down on one of your assistant's replies (shares it with the model's trainers)."""
+    data = FeedbackIn(rating=rating.value, reason=reason)
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        rated = rate_reply(
+            session, conversation_id=conversation_id, message_id=message_id, data=data, actor=actor
+        )
+        emit(rated, as_json, [])
 
 
 @assistant_app.command("context")
