@@ -3,6 +3,7 @@ validations, the smart mapping's two branches, a second confirm, and nothing wri
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -126,6 +127,7 @@ def test_a_duplicate_invoice_is_409_and_nothing_is_written(
         ({"number": None}, "number", "the invoice number is missing"),
         ({"issue_date": None}, "issue_date", "the invoice date is missing"),
         ({"document_type": "not_invoice"}, "document_type", "not an invoice"),
+        ({"number": "N" * 64 + "X"}, "number", "at most 64 characters"),
         ({"supplier_name": " ", "new_supplier": True}, "supplier_name", "the supplier is missing"),
         ({"supplier_id": 999999}, "supplier_id", "party 999999 does not exist"),
     ],
@@ -272,3 +274,21 @@ def test_only_the_maker_or_an_admin_confirms(
     assert hidden.status_code == 404 and _counts(db) == (0, 0, 0, 0)
     assert _confirm(client, proposal["id"], admin).status_code == 201
     assert client.get("/api/v1/ingest/files/999999", headers=member[1]).status_code == 404
+
+
+def test_a_recognised_value_too_long_for_the_invoice_is_422_not_a_database_error(
+    client: TestClient, db: Session, corpus: Path, member: Actor, service_product: Product
+) -> None:
+    proposal = _propose(client, corpus, member)
+    row = db.get(IngestProposal, proposal["id"])
+    assert row is not None
+    stored = json.loads(row.proposal_json)
+    stored["fields"] |= {"number": "7" * 80, "currency": "Euro"}
+    row.proposal_json = json.dumps(stored)
+    db.commit()
+    refused = _confirm(client, proposal["id"], member)
+    assert refused.status_code == 422 and refused.json()["field"] == "number"
+    refused = _confirm(client, proposal["id"], member, number="INV-1")
+    assert refused.status_code == 422 and refused.json()["field"] == "currency"
+    assert _confirm(client, proposal["id"], member, number="INV-1", currency="eur").status_code == 201
+    assert db.scalars(select(PurchaseInvoice.currency)).one() == "EUR"

@@ -38,6 +38,7 @@ ROUNDING = Decimal("0.01")
 COMPANY_SETTING = "ingest.enterprise_company_id"
 SERVICE_PRODUCT_SETTING = "ingest.default_service_product_id"
 LOOKBACK = timedelta(days=365)
+NUMBER_MAX = 64  # purchase_invoices.document_number
 NAME_CANDIDATES = 500  # parties whose name holds the key's first word, compared after normalisation
 # (field, what the message calls it) in the order they are checked
 REQUIRED = (
@@ -77,6 +78,10 @@ def check_valid_invoice(fields: InvoiceFields, *, supplier_known: bool) -> None:
         value = getattr(fields, name)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise InvalidInput(f"{name}: {what} is missing; it is required to import the invoice", field=name)
+    if len(fields.number or "") > NUMBER_MAX:
+        raise InvalidInput(f"number: at most {NUMBER_MAX} characters", field="number")
+    if not re.fullmatch(r"[A-Za-z]{3}", fields.currency or ""):
+        raise InvalidInput("currency: an ISO 4217 code of three letters, e.g. EUR", field="currency")
     assert fields.net is not None and fields.vat is not None and fields.total is not None
     if abs(fields.net + fields.vat - fields.total) > ROUNDING:
         raise InvalidInput(
