@@ -26,13 +26,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.ingest.corpus import generate  # noqa: E402
 
+from erpai.db import make_engine  # noqa: E402
+from erpai.ingest import service  # noqa: E402
+from erpai.ingest.fields import InvoiceFields  # noqa: E402
+from erpai.ingest.invoicing import match_supplier  # noqa: E402
 from erpai.ingest.proposal import propose_invoice  # noqa: E402
+from erpai.ingest.schemas import InvoiceConfirm  # noqa: E402
+from erpai.migrate import upgrade  # noqa: E402
 from erpai.providers.base import ProviderClient  # noqa: E402
 from erpai.providers.config import OpenAIConfig  # noqa: E402
 from erpai.providers.openai_client import OpenAIProvider  # noqa: E402
+from erpai.records.models import EnterpriseCompany, Party, Product  # noqa: E402
+from erpai.records.values import normalize_name  # noqa: E402
+from erpai.settings.service import set_setting  # noqa: E402
+from erpai.users.models import User  # noqa: E402
 
 FIELDS = (
     "number", "issue_date", "supplier_name", "supplier_vat", "customer_name", "customer_vat",
@@ -85,6 +96,75 @@ def truth_reply(docs: list[dict[str, Any]]) -> Any:
     return reply
 
 
+def _spelling(name: str, index: int) -> str:
+    """Another way to write the supplier's name: case, quotes, dashes, dots, the legal form left out."""
+    words = name.split()
+    variants = (
+        name.upper(),
+        f"„{'-'.join(words[:-1])}“ {words[-1].lower()}.",
+        " ".join(words[:-1]),
+        f"{name.lower()}.",
+    )
+    return variants[index % len(variants)]
+
+
+def _parties(session: Session, docs: list[dict[str, Any]]) -> dict[str, int]:
+    """Per document the party it should match: by VAT number (written with spaces) for the first document
+    of each supplier name, by a differently spelled name only (no numbers) for the next ones whose name
+    no earlier party has; a decoy with a longer name next to each."""
+    expected: dict[str, int] = {}
+    named: set[str] = set()
+    for index, doc in enumerate(docs):
+        truth = doc["truth"]
+        by_vat = index % 2 == 0
+        if not by_vat and truth["supplier_name"] in named:
+            continue  # the name would match an earlier party: one right answer only
+        named.add(truth["supplier_name"])
+        vat = truth["supplier_vat"] if by_vat else None
+        name = _spelling(truth["supplier_name"], index)
+        spaced = f"{vat[:2]} {vat[2:5]} {vat[5:]}" if vat else None
+        party = Party(name=name, normalized_name=normalize_name(name), vat_number=spaced)
+        decoy = Party(name=f"{name} Holding", normalized_name=normalize_name(f"{name} Holding"))
+        session.add_all([party, decoy])
+        session.flush()
+        expected[doc["file"]] = party.id
+    session.commit()
+    return expected
+
+
+def supplier_matching_and_confirm(docs: list[dict[str, Any]], corpus: Path, tmp: Path) -> None:
+    """Supplier matching on the truth of each document against parties spelled differently, then the
+    confirm of the structured documents (proposal -> draft invoice) on a fresh SQLite database."""
+    url = f"sqlite:///{tmp / 'bench.db'}"
+    upgrade(url)
+    factory = sessionmaker(make_engine(url), expire_on_commit=False)
+    with factory() as session:
+        user = User(login="bench", name="Bench", is_admin=True)
+        product = Product(name={"en": "Service"})
+        session.add_all([user, product, EnterpriseCompany(name="Example Enterprise GmbH")])
+        session.commit()
+        set_setting(session, key="ingest.default_service_product_id", value=product.id, actor=None)
+        expected = _parties(session, docs)
+        right = 0
+        for doc in (d for d in docs if d["file"] in expected):
+            fields = InvoiceFields(
+                supplier_name=doc["truth"]["supplier_name"], supplier_vat=doc["truth"]["supplier_vat"]
+            )
+            found = match_supplier(session, fields)
+            right += found is not None and found.id == expected[doc["file"]]
+        print(f"\n== supplier matching (the supplier exists; {2 * len(expected)} parties)")
+        print(f"  matched right: {right}/{len(expected)} = {right / len(expected):.1%}")
+        timings = []
+        for doc in (d for d in docs if d["path"] == "structured"):
+            data = (corpus / doc["file"]).read_bytes()
+            started = time.perf_counter()
+            proposal = service.ingest_invoice(session, data=data, filename=doc["file"], actor=user)
+            service.confirm_invoice(session, proposal_id=proposal.id, edits=InvoiceConfirm(), actor=user)
+            timings.append(time.perf_counter() - started)
+        per_doc = sum(timings) / len(timings)
+        print(f"  structured file -> proposal -> confirmed draft invoice: {per_doc:.3f} s/doc")
+
+
 def openai_client(base_url: str, model: str, key: str | None) -> OpenAIProvider:
     config = OpenAIConfig(base_url=base_url, timeout_seconds=120, max_retries=1, supports_fine_tune=False)
     return OpenAIProvider(name="bench", base_model=model, config=config, api_key=key or "none")
@@ -102,6 +182,7 @@ def main() -> None:
         docs = [doc.__dict__ for doc in generate(corpus)]
         print(f"corpus: {len(docs)} documents (tests/ingest/corpus.py, seed 13)")
         run(docs, corpus, None, "deterministic (no chat provider)")
+        supplier_matching_and_confirm(docs, corpus, Path(tmp))
         with FakeOpenAI(api_key="sk-bench") as fake:
             fake.chat_reply = truth_reply(docs)
             client = openai_client(fake.url, "fake", "sk-bench")

@@ -243,6 +243,10 @@ POLICY: dict[tuple[str, str], Row] = {
     # private to its maker and admins (the world holds none: 404 for all; tests/ingest covers the rest)
     ("POST", V1 + "/ingest/invoices"): row(422, SIGNED_IN, content="not multipart\n"),
     ("GET", V1 + "/ingest/invoices/{proposal_id}"): row(404, SIGNED_IN, params={"proposal_id": "=1"}),
+    ("POST", V1 + "/ingest/invoices/{proposal_id}/confirm"): row(
+        404, SIGNED_IN, params={"proposal_id": "=1"}, json={}
+    ),
+    ("GET", V1 + "/ingest/files/{file_id}"): row(404, SIGNED_IN, params={"file_id": "=1"}),
     ("POST", V1 + "/leads/extract"): row(422, SIGNED_IN, content="not multipart\n"),
     # Train AI: a member of the group who also trains the target model
     ("POST", GROUP + "/train"): row(

@@ -124,6 +124,7 @@ COMMANDS: dict[str, str] = {
     "GET /api/v1/assistant/preferences": "assistant debug",
     "PATCH /api/v1/assistant/preferences": "assistant debug",
     "POST /api/v1/ingest/invoices": "ingest",
+    "POST /api/v1/ingest/invoices/{proposal_id}/confirm": "ingest",
     "POST /api/v1/leads/extract": "lead extract",
 }
 
@@ -133,8 +134,10 @@ NO_COMMAND: dict[str, str] = {
     f"PATCH {ASSISTANT}/{{conversation_id}}": PANEL,
     f"DELETE {ASSISTANT}/{{conversation_id}}": PANEL,
     "GET /api/v1/chat/groups/{group_id}/events": "an event stream for UIs ('chat post --wait' waits)",
-    "GET /api/v1/ingest/invoices/{proposal_id}": "`erpai ingest FILE` prints the proposal it stores; "
-    "the review and confirm step comes with the business records",
+    "GET /api/v1/ingest/invoices/{proposal_id}": "`erpai ingest FILE` prints the proposal it stores "
+    "(and `--confirm` imports it at once)",
+    "GET /api/v1/ingest/files/{file_id}": "downloads an attached original for a browser or an ERP; the "
+    "CLI user has the file they ingested",
 }
 
 

@@ -82,6 +82,19 @@ def test_an_oversized_file_is_413_and_nothing_is_stored(
     assert _count(db) == 0
 
 
+def test_a_provider_timeout_is_504_and_nothing_is_stored(
+    client: TestClient, db: Session, corpus: Path, admin: Actor, member: Actor
+) -> None:
+    with FakeOpenAI(api_key="sk-test-ingest") as fake:
+        _use_fake_provider(client, db, admin, fake)
+        fake.fail("POST /v1/chat/completions", hang=4.0, times=3)
+        files = {"file": ("a.pdf", (corpus / "text_00_en.pdf").read_bytes(), "application/pdf")}
+        response = client.post(URL, files=files, headers=member[1])
+    assert response.status_code == 504, response.text
+    assert response.json()["field"] == "provider" and "did not answer in time" in response.json()["detail"]
+    assert _count(db) == 0
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [(b"%PDF-1.4 corrupt", "the PDF cannot be read"), (b"", "the file is empty"), (b"GIF89a", "unsupported")],

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from erpai.cli.main import app
 from erpai.db import session_factory
 from erpai.ingest.models import IngestProposal
+from erpai.records.models import EnterpriseCompany, Product, PurchaseInvoice, PurchaseInvoiceLine
+from erpai.settings.service import set_setting
 from tests.ingest.lead_corpus import generate_leads
 
 runner = CliRunner()
@@ -52,3 +54,47 @@ def test_lead_extract_from_an_eml_says_which_capability_is_missing(cli_db: str, 
     assert "'chat' capability" in result.output
     assert str(case.truth["email"]) in result.output
     assert runner.invoke(app, ["lead", "extract"]).exit_code != 0  # neither --text nor --file
+
+
+def _company_and_service_product() -> int:
+    with session_factory()() as session:
+        session.add(EnterpriseCompany(name="Example Enterprise GmbH", vat_number="DE136695976"))
+        product = Product(name={"en": "Service"})
+        session.add(product)
+        session.commit()
+        set_setting(session, key="ingest.default_service_product_id", value=product.id, actor=None)
+        return product.id
+
+
+def test_ingest_confirm_imports_a_draft_invoice_with_corrections(
+    cli_db: str, corpus: Path, truth: dict[str, Any]
+) -> None:
+    runner.invoke(app, ["user", "create", "boss", "--admin"])
+    product_id = _company_and_service_product()
+    path = str(corpus / "ubl_27_en.xml")
+    body = _run("ingest", path, "--confirm", "--set", "notes=checked by hand", "--set", "currency=gbp")
+    confirmed = body["confirmed"]
+    assert body["proposal"]["fields"]["number"] == truth["ubl_27_en.xml"]["truth"]["number"]
+    assert confirmed["new_supplier"] is True and confirmed["line_source"] == "default_service_product"
+    with session_factory()() as session:
+        invoice = session.get(PurchaseInvoice, confirmed["purchase_invoice_id"])
+        assert invoice is not None and invoice.currency == "GBP" and invoice.state == "draft"
+        line = session.scalars(select(PurchaseInvoiceLine)).one()
+        assert line.product_id == product_id
+
+    again = runner.invoke(app, ["ingest", path, "--confirm"])
+    assert again.exit_code != 0 and "already has the number" in again.output
+    assert "is kept" in again.output
+    plain = runner.invoke(app, ["ingest", path, "--confirm", "--supplier-id", str(confirmed["supplier_id"])])
+    assert plain.exit_code != 0 and "error:" in plain.output  # the same supplier: a duplicate again
+
+
+def test_ingest_options_are_checked_before_anything_is_stored(cli_db: str, corpus: Path) -> None:
+    runner.invoke(app, ["user", "create", "boss", "--admin"])
+    path = str(corpus / "ubl_27_en.xml")
+    lonely = runner.invoke(app, ["ingest", path, "--set", "number=1"])
+    assert lonely.exit_code != 0 and "go with --confirm" in lonely.output
+    bad = runner.invoke(app, ["ingest", path, "--confirm", "--set", "total=lots"])
+    assert bad.exit_code != 0 and "--set total" in bad.output
+    with session_factory()() as session:
+        assert session.scalars(select(IngestProposal)).all() == []

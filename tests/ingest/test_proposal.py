@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
 from erpai.ingest.fields import InvoiceFields
 from erpai.ingest.proposal import NO_CHAT, NO_VISION, propose_invoice, validate_invoice
+from erpai.providers.base import ProviderError
+from erpai.providers.config import OpenAIConfig
 from erpai.providers.openai_client import OpenAIProvider
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -87,21 +91,37 @@ def test_a_structured_invoice_needs_no_model(corpus: Path, truth: Truth, fake_ll
     assert fake_llm.requests_to("POST", "/v1/chat/completions") == []
 
 
-def test_a_provider_timeout_keeps_the_parsers_reading(
-    corpus: Path, truth: Truth, fake_llm: FakeOpenAI, chat_client: OpenAIProvider
+def test_a_provider_timeout_is_a_clear_error(
+    corpus: Path, fake_llm: FakeOpenAI, chat_client: OpenAIProvider
 ) -> None:
     fake_llm.fail("POST /v1/chat/completions", hang=3.0, times=5)
-    proposal = propose_invoice((corpus / TEXT_PDF).read_bytes(), client=chat_client)
-    assert any("the model's extraction failed" in note for note in proposal.notes)
-    assert proposal.fields.number == truth[TEXT_PDF]["truth"]["number"]
+    with pytest.raises(ProviderError) as raised:
+        propose_invoice((corpus / TEXT_PDF).read_bytes(), client=chat_client)
+    assert raised.value.code == "timeout" and raised.value.status_code == 504
 
 
-def test_an_answer_that_is_not_json_is_reported(
-    corpus: Path, fake_llm: FakeOpenAI, chat_client: OpenAIProvider
+def test_an_answer_that_is_not_json_is_reported_after_one_repair(
+    corpus: Path, truth: Truth, fake_llm: FakeOpenAI, chat_client: OpenAIProvider
 ) -> None:
     fake_llm.chat_reply = "I think this is an invoice from ACME."
     proposal = propose_invoice((corpus / TEXT_PDF).read_bytes(), client=chat_client)
-    assert proposal.notes == ["the model's extraction failed: the model's answer holds no JSON object"]
+    (note,) = proposal.notes
+    assert note.startswith("the model's extraction failed") and "not JSON valid against the schema" in note
+    assert len(fake_llm.chat_calls()) == 2  # the answer and one repair retry
+    assert proposal.fields.number == truth[TEXT_PDF]["truth"]["number"]  # the label reader's
+
+
+def test_the_schema_goes_with_the_request_and_wrong_types_are_repaired(
+    corpus: Path, truth: Truth, fake_llm: FakeOpenAI, chat_client: OpenAIProvider
+) -> None:
+    expected = truth[TEXT_PDF]["truth"]
+    fake_llm.script(_answer(expected, document_type="Invoice"), _answer(expected))
+    proposal = propose_invoice((corpus / TEXT_PDF).read_bytes(), client=chat_client)
+    first, repair = (call.body for call in fake_llm.chat_calls())
+    assert first["response_format"] == {"type": "json_object"}
+    assert '"document_type"' in first["messages"][0]["content"]  # the schema is in the instructions
+    assert "should be one of" in repair["messages"][-1]["content"]
+    assert proposal.fields.document_type == "purchase_invoice" and proposal.flags == []
 
 
 def test_validations_fail_each_with_its_own_message() -> None:
@@ -148,3 +168,51 @@ def test_a_text_that_is_no_invoice_fails_the_first_validation() -> None:
         False,
         "the document is not an invoice",
     )
+
+
+@pytest.fixture
+def vision_client(fake_llm: FakeOpenAI) -> Iterator[OpenAIProvider]:
+    config = OpenAIConfig(
+        base_url=fake_llm.url,
+        timeout_seconds=2,
+        max_retries=0,
+        supports_fine_tune=False,
+        supports_vision=True,
+    )
+    client = OpenAIProvider(name="eyes", base_model="gpt-4o", config=config, api_key="sk-test-ingest")
+    yield client
+    client.close()
+
+
+def _image_parts(fake: FakeOpenAI) -> list[dict[str, Any]]:
+    content = fake.chat_calls()[-1].body["messages"][-1]["content"]
+    return [part for part in content if part.get("type") == "image_url"] if isinstance(content, list) else []
+
+
+def test_a_scan_ocr_cannot_read_goes_to_a_vision_model_and_its_values_are_flagged_unchecked(
+    truth: Truth, fake_llm: FakeOpenAI, vision_client: OpenAIProvider
+) -> None:
+    expected = truth[TEXT_PDF]["truth"]
+    fake_llm.chat_reply = _answer(expected)
+    buffer = io.BytesIO()
+    Image.new("L", (600, 400), 255).save(buffer, format="PNG")
+    proposal = propose_invoice(buffer.getvalue(), client=vision_client)
+
+    assert proposal.path == "vision" and proposal.missing_capability is None
+    (part,) = _image_parts(fake_llm)
+    assert part["image_url"]["url"].startswith("data:image/png;base64,")
+    assert proposal.fields.number == expected["number"]
+    assert proposal.flags and {flag.reason for flag in proposal.flags} == {
+        "not checked: the document has no text"
+    }
+
+
+def test_ocr_wins_over_vision_when_it_reads_the_scan(
+    corpus: Path, truth: Truth, fake_llm: FakeOpenAI, vision_client: OpenAIProvider
+) -> None:
+    name = next(file for file, doc in truth.items() if doc["path"] == "ocr")
+    fake_llm.chat_reply = _answer(truth[name]["truth"])
+    proposal = propose_invoice((corpus / name).read_bytes(), client=vision_client)
+    assert proposal.path == "ocr"
+    assert _image_parts(fake_llm) == []  # only the OCR text went out
+    assert truth[name]["truth"]["number"] in fake_llm.chat_calls()[-1].body["messages"][-1]["content"]

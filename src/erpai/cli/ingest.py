@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 
 from erpai.cli.acting import AsOption, acting_user
-from erpai.cli.output import JsonOption, cli_session, emit, handle_errors
-from erpai.errors import InvalidInput
+from erpai.cli.output import JsonOption, cli_session, emit, handle_errors, print_json
+from erpai.errors import DomainError, InvalidInput
 from erpai.ingest import service
-from erpai.ingest.schemas import IngestProposalRead, LeadProposalRead
+from erpai.ingest.schemas import IngestProposalRead, InvoiceConfirm, LeadProposalRead
 
 lead_app = typer.Typer(
     help="Leads from text or e-mail (AI, checked against the source).", no_args_is_help=True
@@ -35,21 +36,71 @@ def _print_review(flags: list[tuple[str, str, str]], missing: str | None) -> Non
         typer.echo(f"note: {missing}", err=True)
 
 
+def confirm_edits(pairs: list[str], *, supplier_id: int | None, new_supplier: bool) -> InvoiceConfirm:
+    """``--set field=value`` corrections (an empty value clears the field) as the confirm's body."""
+    body: dict[str, object] = {"new_supplier": new_supplier}
+    if supplier_id is not None:
+        body["supplier_id"] = supplier_id
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(f"--set takes FIELD=VALUE, not {pair!r}", field="set")
+        body[name.strip()] = value.strip() or None
+    try:
+        return InvoiceConfirm.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "set"
+        raise InvalidInput(f"--set {field}: {first['msg']}", field=field) from None
+
+
 @handle_errors
 def ingest_command(
     file: Path = typer.Argument(..., help="PDF, PNG, JPEG, TIFF, WebP or UBL/CII XML: one invoice."),
+    confirm: bool = typer.Option(
+        False, "--confirm", help="Import it at once as a draft purchase invoice (after any --set)."
+    ),
+    edits: list[str] = typer.Option(
+        [], "--set", help="FIELD=VALUE: a correction for --confirm, e.g. --set number=INV-7 (repeatable)."
+    ),
+    supplier_id: int = typer.Option(None, "--supplier-id", min=1, help="With --confirm: this party."),
+    new_supplier: bool = typer.Option(
+        False, "--new-supplier", help="With --confirm: a new party even when one matches."
+    ),
     as_json: bool = JsonOption,
     as_login: str = AsOption,
 ) -> None:
-    """Read a purchase invoice into a stored proposal (structured e-invoice, text layer, OCR, then AI)."""
+    """Read a purchase invoice into a stored proposal (structured e-invoice, text layer, OCR, then AI);
+    with --confirm, import it as a draft purchase invoice (supplier matched or created, one line)."""
+    if (edits or supplier_id is not None or new_supplier) and not confirm:
+        raise InvalidInput("--set, --supplier-id and --new-supplier go with --confirm", field="confirm")
+    body = confirm_edits(edits, supplier_id=supplier_id, new_supplier=new_supplier) if confirm else None
     data = _read_file(file)
     with cli_session() as session:
+        actor = acting_user(session, as_login)
         proposal: IngestProposalRead = service.ingest_invoice(
-            session, data=data, filename=file.name, actor=acting_user(session, as_login)
+            session, data=data, filename=file.name, actor=actor
         )
-    emit(proposal, as_json, [])
-    if not as_json:
-        _print_review([(f.field, f.value, f.reason) for f in proposal.flags], proposal.missing_capability)
+        if not as_json:
+            emit(proposal, as_json, [])
+            _print_review([(f.field, f.value, f.reason) for f in proposal.flags], proposal.missing_capability)
+        if body is None:
+            if as_json:
+                emit(proposal, as_json, [])
+            return
+        try:
+            done = service.confirm_invoice(session, proposal_id=proposal.id, edits=body, actor=actor)
+        except DomainError as exc:
+            exc.message = f"{exc.message} (proposal {proposal.id} is kept: fix and confirm it again)"
+            raise
+    if as_json:
+        print_json({"proposal": proposal.model_dump(mode="json"), "confirmed": done.model_dump(mode="json")})
+        return
+    supplier = "a new supplier" if done.new_supplier else "supplier"
+    typer.echo(
+        f"imported: draft purchase invoice {done.purchase_invoice_id}, {supplier} {done.supplier_id}, "
+        f"line from the {done.line_source.replace('_', ' ')}, original file {done.attachment_file_id}"
+    )
 
 
 @lead_app.command("extract")

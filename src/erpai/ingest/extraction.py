@@ -1,12 +1,14 @@
-"""The model's extraction step: ask the chat provider for a JSON object, parse and check it ourselves.
+"""The model's extraction step through the provider's structured-output contract.
 
-Today the provider contract has plain ``chat`` only, so the JSON shape is asked for in the prompt and
-:func:`parse_json_reply` is the one place that reads the answer; it is the function to switch to the
-structured-output contract (issue 12) when that lands. Every value is then checked against the source text.
+:meth:`ProviderClient.complete` is called with a JSON schema: every chat provider honours it (a kind that
+cannot constrain its output natively still gets the answer validated against the schema, with one repair
+retry), so there is no free-text fallback here and no branch on a provider's kind, only on capability flags
+(``chat``; ``vision`` for a scan that OCR could not read). Every value is then checked against the source.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Sequence
@@ -20,7 +22,7 @@ from erpai.ai_models.service import find_default_model
 from erpai.errors import InvalidInput, MissingCapability
 from erpai.ingest import parsers
 from erpai.ingest.fields import FIELD_NAMES, InvoiceFields
-from erpai.providers.base import ProviderClient, require_capability
+from erpai.providers.base import ChatMessage, ProviderClient, require_capability
 from erpai.providers.service import client_for
 
 MAX_SOURCE_CHARS = 12_000  # what is sent of a document's text; the head of an invoice holds its fields
@@ -52,17 +54,29 @@ def _storable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip()
 
 
-def parse_json_reply(reply: str, keys: Sequence[str]) -> dict[str, str | None]:
-    """The first JSON object of a reply (code fences allowed), reduced to ``keys`` with text values."""
-    start, end = reply.find("{"), reply.rfind("}")
-    if start < 0 or end <= start:
-        raise InvalidInput("the model's answer holds no JSON object", field="provider")
-    try:
-        data = json.loads(reply[start : end + 1])
-    except json.JSONDecodeError:
-        raise InvalidInput("the model's answer is not valid JSON", field="provider") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("the model's answer is not a JSON object", field="provider")
+def answer_schema(keys: Sequence[str], *, types: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A JSON object whose ``keys`` are text or null (``types`` overrides single keys); a key left out
+    reads as null, an extra key is ignored."""
+    text: dict[str, Any] = {"type": ["string", "null"]}
+    return {"type": "object", "properties": {key: (types or {}).get(key, text) for key in keys}}
+
+
+_AMOUNT: dict[str, Any] = {"type": ["number", "string", "null"]}
+INVOICE_SCHEMA = answer_schema(
+    FIELD_NAMES,
+    types={
+        "document_type": {
+            "type": ["string", "null"],
+            "enum": ["purchase_invoice", "credit_note", "not_invoice", None],
+        },
+        "net": _AMOUNT,
+        "vat": _AMOUNT,
+        "total": _AMOUNT,
+    },
+)
+
+
+def _reduce(data: dict[str, Any], keys: Sequence[str]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for key in keys:
         value = data.get(key)
@@ -72,14 +86,25 @@ def parse_json_reply(reply: str, keys: Sequence[str]) -> dict[str, str | None]:
 
 
 def ask_for_json(
-    client: ProviderClient, *, instructions: str, source: str, keys: Sequence[str]
+    client: ProviderClient,
+    *,
+    instructions: str,
+    source: str | list[dict[str, Any]],
+    keys: Sequence[str],
+    schema: dict[str, Any] | None = None,
 ) -> dict[str, str | None]:
-    messages = [
-        {"role": "system", "content": instructions},
-        {"role": "user", "content": source[:MAX_SOURCE_CHARS]},
+    """The model's answer as ``keys`` -> text (or None), asked with a JSON schema. ``source`` is the
+    document's text, or the content parts of a user message (text and an image for a vision model)."""
+    schema = schema or answer_schema(keys)
+    content = source[:MAX_SOURCE_CHARS] if isinstance(source, str) else source
+    messages: list[ChatMessage] = [
+        {"role": "system", "content": f"{instructions}\nJSON schema of the answer: {json.dumps(schema)}"},
+        {"role": "user", "content": content},
     ]
-    reply = client.chat(messages, temperature=0.0, max_tokens=MAX_REPLY_TOKENS)
-    return parse_json_reply(reply, keys)
+    result = client.complete(messages, temperature=0.0, max_tokens=MAX_REPLY_TOKENS, json_schema=schema)
+    if not isinstance(result.data, dict):
+        raise InvalidInput("the model's answer is not a JSON object", field="provider")
+    return _reduce(result.data, keys)
 
 
 def _to_date(text: str | None) -> date | None:
@@ -99,9 +124,23 @@ def _document_type(text: str | None) -> Any:
     return text if text in {"purchase_invoice", "credit_note", "not_invoice"} else None
 
 
-def extract_invoice_fields(client: ProviderClient, *, text: str) -> InvoiceFields:
-    """The model's reading of an invoice text, typed (a value that does not parse is left empty)."""
-    raw = ask_for_json(client, instructions=INVOICE_INSTRUCTIONS, source=text, keys=FIELD_NAMES)
+def image_message(text: str, image: bytes, media_type: str) -> list[dict[str, Any]]:
+    """User-message content parts for a vision model: an instruction and the image as a data URL."""
+    url = f"data:{media_type};base64,{base64.b64encode(image).decode('ascii')}"
+    return [{"type": "text", "text": text}, {"type": "image_url", "image_url": {"url": url}}]
+
+
+def extract_invoice_fields(
+    client: ProviderClient, *, text: str, image: bytes | None = None, media_type: str = "image/png"
+) -> InvoiceFields:
+    """The model's reading of an invoice, typed (a value that does not parse is left empty): its text, or
+    with ``image`` the picture itself (the caller checked the ``vision`` capability)."""
+    source: str | list[dict[str, Any]] = text
+    if image is not None:
+        source = image_message("The invoice is the image.", image, media_type)
+    raw = ask_for_json(
+        client, instructions=INVOICE_INSTRUCTIONS, source=source, keys=FIELD_NAMES, schema=INVOICE_SCHEMA
+    )
     currency = raw["currency"]
     return InvoiceFields(
         document_type=_document_type(raw["document_type"]),

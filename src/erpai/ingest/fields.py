@@ -44,7 +44,21 @@ class InvoiceFields:
             )
         return out
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> InvoiceFields:
+        """The reverse of :meth:`as_json` (a stored proposal's fields); unknown keys are ignored."""
+        out = cls()
+        for name in FIELD_NAMES:
+            value = data.get(name)
+            if value is not None and name == "issue_date":
+                value = date.fromisoformat(str(value))
+            elif value is not None and name in AMOUNT_FIELDS:
+                value = Decimal(str(value))
+            setattr(out, name, value)
+        return out
 
+
+AMOUNT_FIELDS = ("net", "vat", "total")
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(InvoiceFields))
 
 # How each field is checked against the source text (document_type and notes are not checked).

@@ -17,13 +17,14 @@ from erpai.ingest.extraction import extract_invoice_fields
 from erpai.ingest.fields import FIELD_KINDS, FIELD_NAMES, InvoiceFields, ReadPath
 from erpai.ingest.labels import read_by_labels
 from erpai.ingest.names import normalise_company_name
-from erpai.ingest.reading import read_invoice_file
-from erpai.providers.base import ProviderClient
+from erpai.ingest.reading import ReadResult, read_invoice_file
+from erpai.providers.base import ProviderClient, ProviderError
 
 ROUNDING = Decimal("0.01")
 REQUIRED = ("number", "issue_date", "supplier_name", "total", "currency")
 NO_VISION = (
-    "the scan has no readable text: reading it needs OCR (Tesseract) or a provider with a 'vision' capability"
+    "the scan has no readable text: reading it needs OCR (Tesseract) or a default model whose provider has "
+    "the 'vision' capability"
 )
 NO_CHAT = "AI extraction needs the 'chat' capability of the default model's provider; none is configured"
 
@@ -118,21 +119,33 @@ def propose_invoice(
         proposal.fields = read.fields
     else:
         labels = read_by_labels(read.text)
-        if read.path == "vision":  # the provider contract has no image input yet: nothing to send
-            proposal.fields = labels
+        proposal.fields = labels
+        if read.path == "vision" and (client is None or not client.has("vision") or read.image is None):
             proposal.missing_capability = NO_VISION
         elif client is None or not client.has("chat"):
-            proposal.fields = labels
             proposal.missing_capability = NO_CHAT
         else:
-            try:
-                proposal.fields = _merge(extract_invoice_fields(client, text=read.text), labels)
-            except DomainError as exc:  # a timeout or an unreadable answer: keep what the parsers found
-                proposal.fields = labels
-                proposal.notes.append(f"the model's extraction failed: {exc.message}")
-        proposal.flags = _flags(proposal.fields, read.text) if read.text else _unchecked(proposal.fields)
+            proposal.fields = _merge(_ask_model(client, read, proposal), labels)
+        checkable = read.path != "vision"  # a vision reading has no source text to check against
+        proposal.flags = _flags(proposal.fields, read.text) if checkable else _unchecked(proposal.fields)
     proposal.validations = validate_invoice(proposal.fields, company_vat=company_vat)
     return proposal
+
+
+def _ask_model(client: ProviderClient, read: ReadResult, proposal: InvoiceProposal) -> InvoiceFields:
+    """The model's reading: of the text, or of the image itself when OCR read nothing and the provider has
+    ``vision`` (see :mod:`erpai.ingest.reading` for why OCR wins when both are there). A provider timeout
+    is raised (nothing is stored); an unusable answer leaves the parsers' reading with a note."""
+    image = read.image if read.path == "vision" else None
+    try:
+        return extract_invoice_fields(client, text=read.text, image=image, media_type=read.media_type)
+    except ProviderError as exc:
+        if exc.code == "timeout":
+            raise
+        proposal.notes.append(f"the model's extraction failed: {exc.message}")
+    except DomainError as exc:
+        proposal.notes.append(f"the model's extraction failed: {exc.message}")
+    return InvoiceFields()
 
 
 def _flags(fields: InvoiceFields, text: str) -> list[Flag]:

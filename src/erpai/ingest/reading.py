@@ -7,7 +7,9 @@
 OCR wins over a provider's ``vision`` input when both are there: the model's proposed values must be checked
 against a source text (:mod:`erpai.ingest.checking`), and OCR gives that text locally, while an image sent to
 a vision model leaves nothing to check its values against (and sends the document out). The image goes to the
-vision model only when Tesseract is missing or reads (almost) nothing; its values are then flagged unchecked.
+vision model only when Tesseract is missing or reads (almost) nothing, and only when the default model's
+provider declares the ``vision`` capability (:func:`erpai.ingest.proposal.propose_invoice` sends it as an
+image content part); its values are then flagged "not checked: the document has no text".
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -8,7 +10,7 @@ from erpai.auth import CurrentUser, SessionDep
 from erpai.common import ErrorBody, Id, error_responses
 from erpai.errors import InvalidInput
 from erpai.ingest import service
-from erpai.ingest.schemas import IngestProposalRead, LeadProposalRead
+from erpai.ingest.schemas import IngestProposalRead, InvoiceConfirm, InvoiceConfirmed, LeadProposalRead
 from erpai.routing import SessionReleasingRoute
 
 FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -53,6 +55,35 @@ async def ingest_invoice(request: Request, session: SessionDep, user: CurrentUse
 @router.get("/ingest/invoices/{proposal_id}", response_model=IngestProposalRead)
 def read_invoice_proposal(proposal_id: Id, session: SessionDep, user: CurrentUser) -> IngestProposalRead:
     return service.read_invoice_proposal(session, proposal_id=proposal_id, actor=user)
+
+
+@router.post(
+    "/ingest/invoices/{proposal_id}/confirm",
+    response_model=InvoiceConfirmed,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404, 409, 422),
+)
+def confirm_invoice(
+    proposal_id: Id, body: InvoiceConfirm, session: SessionDep, user: CurrentUser
+) -> InvoiceConfirmed:
+    """The reviewed proposal (any field given replaces the recognised one) → a draft purchase invoice with
+    its supplier (chosen, matched or new), one line (smart mapping) and the original file attached.
+    422 names the field of a failed validation (not an invoice, a missing field, net + VAT ≠ total, another
+    recipient, no default service product); 409: a duplicate invoice, or the proposal was confirmed."""
+    return service.confirm_invoice(session, proposal_id=proposal_id, edits=body, actor=user)
+
+
+@router.get(
+    "/ingest/files/{file_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The original file"}},
+)
+def read_stored_file(file_id: Id, session: SessionDep, user: CurrentUser) -> Response:
+    """An ingested invoice's original file (the purchase invoice's ``attachment_file_id``)."""
+    row = service.read_stored_file(session, file_id=file_id, actor=user)
+    name = quote(row.filename or f"file-{row.id}")
+    disposition = f"inline; filename*=UTF-8''{name}"
+    return Response(row.data, media_type=row.media_type, headers={"Content-Disposition": disposition})
 
 
 @router.post("/leads/extract", response_model=LeadProposalRead, responses=FILE_RESPONSES)

@@ -7,18 +7,31 @@ else: its existence is private). Without a chat provider the deterministic paths
 
 from __future__ import annotations
 
+import hashlib
 import json
+from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from erpai.errors import DomainError, MissingCapability, NotFound
+from erpai.db import utcnow
+from erpai.errors import Conflict, DomainError, InvalidInput, MissingCapability, NotFound
+from erpai.ingest import invoicing
 from erpai.ingest.extraction import default_chat_client
+from erpai.ingest.fields import AMOUNT_FIELDS, FIELD_NAMES, InvoiceFields
 from erpai.ingest.leads import email_source, parse_eml, propose_lead
-from erpai.ingest.models import IngestProposal
+from erpai.ingest.models import IngestProposal, StoredFile
 from erpai.ingest.proposal import propose_invoice
-from erpai.ingest.schemas import IngestProposalRead, LeadProposalRead
+from erpai.ingest.schemas import (
+    IngestProposalRead,
+    InvoiceConfirm,
+    InvoiceConfirmed,
+    LeadProposalRead,
+)
 from erpai.limits import EMAIL_MAX, NAME_MAX, NOTES_MAX
 from erpai.providers.base import ProviderClient
+from erpai.records.models import Party, PurchaseInvoice
 from erpai.users.models import User
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one invoice file; a larger upload is answered 413
@@ -44,16 +57,34 @@ def _chat_client_or_none(session: Session) -> ProviderClient | None:
         return None
 
 
-def _read(row: IngestProposal) -> IngestProposalRead:
-    body = json.loads(row.proposal_json) | {
+def _read(session: Session, row: IngestProposal) -> IngestProposalRead:
+    body = json.loads(row.proposal_json)
+    proposed = row.status == "proposed"
+    matched = invoicing.match_supplier(session, InvoiceFields.from_json(body["fields"])) if proposed else None
+    body |= {
         "id": row.id,
-        "status": "proposed",
+        "status": row.status,
         "created_time_utc": row.created_time_utc,
         "filename": row.filename,
         "media_type": row.media_type,
         "size_bytes": row.size_bytes,
+        "matched_supplier_id": matched.id if matched is not None else None,
+        "purchase_invoice_id": row.purchase_invoice_id,
     }
     return IngestProposalRead.model_validate(body)
+
+
+def _recipient_validation(session: Session, fields: InvoiceFields) -> dict[str, Any]:
+    """The recipient check of a new proposal (the confirm checks it again, on the reviewed fields)."""
+    try:
+        company = invoicing.current_enterprise_company(session)
+    except InvalidInput as exc:
+        return {"name": "recipient", "ok": False, "message": exc.message}
+    ok = invoicing.is_recipient(company, fields)
+    message = (
+        "the current enterprise company" if ok else f"not the current enterprise company '{company.name}'"
+    )
+    return {"name": "recipient", "ok": ok, "message": f"the recipient is {message}"}
 
 
 def ingest_invoice(session: Session, *, data: bytes, filename: str | None, actor: User) -> IngestProposalRead:
@@ -61,6 +92,7 @@ def ingest_invoice(session: Session, *, data: bytes, filename: str | None, actor
     check_size(len(data))
     proposal = propose_invoice(data, client=_chat_client_or_none(session))
     body = proposal.as_json()
+    body["validations"].insert(1, _recipient_validation(session, proposal.fields))
     row = IngestProposal(
         created_by_user_id=actor.id,
         filename=(filename or None) and filename[:256],
@@ -72,14 +104,140 @@ def ingest_invoice(session: Session, *, data: bytes, filename: str | None, actor
     )
     session.add(row)
     session.commit()
-    return _read(row)
+    return _read(session, row)
 
 
-def read_invoice_proposal(session: Session, *, proposal_id: int, actor: User) -> IngestProposalRead:
+def _own_proposal(session: Session, proposal_id: int, actor: User) -> IngestProposal:
     row = session.get(IngestProposal, proposal_id)
     if row is None or (row.created_by_user_id != actor.id and not actor.is_admin):
         raise NotFound(f"invoice proposal {proposal_id} does not exist", field="proposal_id")
-    return _read(row)
+    return row
+
+
+def read_invoice_proposal(session: Session, *, proposal_id: int, actor: User) -> IngestProposalRead:
+    return _read(session, _own_proposal(session, proposal_id, actor))
+
+
+def confirm_invoice(
+    session: Session, *, proposal_id: int, edits: InvoiceConfirm, actor: User
+) -> InvoiceConfirmed:
+    """The reviewed proposal becomes a draft purchase invoice with its supplier, line and original file,
+    in one transaction: any refused validation leaves nothing written. A proposal is confirmed once."""
+    row = _own_proposal(session, proposal_id, actor)
+    fields = _reviewed(row, edits)
+    try:
+        _claim(session, row)
+        confirmed = _book(session, row, fields, edits, actor)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return confirmed
+
+
+def _reviewed(row: IngestProposal, edits: InvoiceConfirm) -> InvoiceFields:
+    """The recognised fields with the user's edits on top (a field sent as null is cleared)."""
+    fields = InvoiceFields.from_json(json.loads(row.proposal_json)["fields"])
+    for name in edits.model_fields_set & set(FIELD_NAMES):
+        value = getattr(edits, name)
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is not None and name in AMOUNT_FIELDS:
+            value = Decimal(str(value))
+        if value is not None and name == "currency":
+            value = value.upper()
+        setattr(fields, name, value)
+    return fields
+
+
+def _claim(session: Session, row: IngestProposal) -> None:
+    """Marks the proposal confirmed, or 409 when it already is (a concurrent confirm waits for the row)."""
+    claimed = session.execute(
+        update(IngestProposal)
+        .where(IngestProposal.id == row.id, IngestProposal.status == "proposed")
+        .values(status="confirmed", confirmed_time_utc=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        session.rollback()
+        done = session.get(IngestProposal, row.id)
+        invoice = (
+            f" (purchase invoice {done.purchase_invoice_id})" if done and done.purchase_invoice_id else ""
+        )
+        raise Conflict(f"invoice proposal {row.id} was already confirmed{invoice}", field="proposal_id")
+
+
+def _book(
+    session: Session, row: IngestProposal, fields: InvoiceFields, edits: InvoiceConfirm, actor: User
+) -> InvoiceConfirmed:
+    if edits.supplier_id is not None and edits.new_supplier:
+        raise InvalidInput("give supplier_id or new_supplier, not both", field="supplier_id")
+    invoicing.check_valid_invoice(fields, supplier_known=edits.supplier_id is not None)
+    company = invoicing.current_enterprise_company(session)
+    invoicing.check_recipient(company, fields)
+    supplier, created = _supplier(session, fields, edits)
+    assert fields.number is not None and fields.net is not None
+    if not created:
+        invoicing.check_duplicate(
+            session, company_id=company.id, supplier_id=supplier.id, number=fields.number
+        )
+    lines, source = invoicing.mapped_lines(
+        session, supplier_id=None if created else supplier.id, net=fields.net
+    )
+    stored = StoredFile(
+        created_by_user_id=actor.id,
+        filename=row.filename,
+        media_type=row.media_type,
+        size_bytes=row.size_bytes,
+        sha256=hashlib.sha256(row.file_data).hexdigest(),
+        data=row.file_data,
+    )
+    session.add_all([supplier, stored])
+    session.flush()
+    invoice = PurchaseInvoice(
+        enterprise_company_id=company.id,
+        supplier_id=supplier.id,
+        document_number=fields.number,
+        document_date=fields.issue_date,
+        currency=fields.currency,
+        net_amount=fields.net,
+        vat_amount=fields.vat,
+        total_amount=fields.total,
+        state="draft",
+        attachment=row.filename or f"ingested file {stored.id}",
+        attachment_file_id=stored.id,
+    )
+    session.add(invoice)
+    session.flush()
+    for line in lines:
+        line.purchase_invoice_id = invoice.id
+    session.add_all(lines)
+    row.purchase_invoice_id = invoice.id
+    return InvoiceConfirmed(
+        proposal_id=row.id,
+        purchase_invoice_id=invoice.id,
+        supplier_id=supplier.id,
+        new_supplier=created,
+        line_source=source,
+        attachment_file_id=stored.id,
+    )
+
+
+def _supplier(session: Session, fields: InvoiceFields, edits: InvoiceConfirm) -> tuple[Party, bool]:
+    """The chosen party, else the matched one, else a new one (True: created by this import)."""
+    if edits.supplier_id is not None:
+        return invoicing.chosen_supplier(session, edits.supplier_id), False
+    matched = None if edits.new_supplier else invoicing.match_supplier(session, fields)
+    return (matched, False) if matched is not None else (invoicing.new_party(fields), True)
+
+
+def read_stored_file(session: Session, *, file_id: int, actor: User) -> StoredFile:
+    """An attached original (any signed-in user, like the records it belongs to)."""
+    del actor  # every signed-in user reads business records
+    row = session.get(StoredFile, file_id)
+    if row is None:
+        raise NotFound(f"stored file {file_id} does not exist", field="file_id")
+    return row
 
 
 def extract_lead(session: Session, *, text: str | None, eml: bytes | None, actor: User) -> LeadProposalRead:

@@ -1,4 +1,5 @@
-"""The MCP server: tools ``list_models``, ``ask_model``, ``search_knowledge``, ``add_qa`` and resources
+"""The MCP server: tools ``list_models``, ``ask_model``, ``search_knowledge``, ``add_qa``, ``ingest_invoice``
+and resources
 ``erpai://models/{model}/qas`` and ``erpai://models/{model}/build-log``.
 
 Every call runs as the caller: over HTTP the owner of the bearer token sent with the request; over stdio
@@ -26,7 +27,8 @@ T = TypeVar("T")
 INSTRUCTIONS = (
     "erpai is a company's set of AI assistants (models), each trained on the company's own Q&As. "
     "Call list_models first; then ask_model to get an answer, search_knowledge to see the curated "
-    "knowledge that matches a query, add_qa (trainers) to teach a model."
+    "knowledge that matches a query, add_qa (trainers) to teach a model; ingest_invoice reads a purchase "
+    "invoice file into a proposal (and with confirm=true imports it as a draft purchase invoice)."
 )
 
 
@@ -106,6 +108,30 @@ def build_server(*, stdio_user_id: int | None = None) -> MCPServer:
             ctx,
             lambda s, u: service.add_qa(
                 s, user=u, model=model, question=question, answer=answer, validation=validation
+            ),
+        )
+
+    @server.tool()
+    def ingest_invoice(
+        filename: str,
+        content_base64: str,
+        ctx: Context,
+        confirm: bool = False,
+        supplier_id: int | None = None,
+    ) -> dict[str, Any]:
+        """Read one purchase invoice (PDF, PNG, JPEG, TIFF, WebP or UBL/CII XML, base64-encoded, at most
+        20 MiB) into a stored proposal: fields, flags for values not found in the document, validations.
+        confirm=true also imports it as a draft purchase invoice (supplier_id: that party, else the matched
+        one, else a new one); a failed validation is an error naming the field and the proposal is kept."""
+        return caller.run(
+            ctx,
+            lambda s, u: service.ingest_invoice(
+                s,
+                user=u,
+                filename=filename,
+                content_base64=content_base64,
+                confirm=confirm,
+                supplier_id=supplier_id,
             ),
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
@@ -14,6 +16,8 @@ from erpai.answering.service import answer_question, load_active_build
 from erpai.compilations.models import Compilation
 from erpai.compilations.provider_embedder import resolve_embedder
 from erpai.errors import InvalidInput, NotFound
+from erpai.ingest import service as ingest
+from erpai.ingest.schemas import InvoiceConfirm
 from erpai.model_access.service import require_trainer, resolve_model, usable_models
 from erpai.qas import service as qas
 from erpai.qas.schemas import QACreate, QAFilters, QARead
@@ -97,3 +101,27 @@ def build_log(session: Session, *, user: User, model: str) -> str:
         raise NotFound(f"model '{target.name}' has no build yet", field="model")
     header = {"compilation_id": row.id, "kind": row.kind, "successful": row.is_successful}
     return f"# {json.dumps(header)}\n{row.build_log or ''}"
+
+
+def ingest_invoice(
+    session: Session,
+    *,
+    user: User,
+    filename: str,
+    content_base64: str,
+    confirm: bool = False,
+    supplier_id: int | None = None,
+) -> dict[str, Any]:
+    """``POST /api/v1/ingest/invoices`` (and with ``confirm`` its ``/confirm``, unreviewed) as the caller."""
+    ingest.check_size(len(content_base64) * 3 // 4)  # before decoding a too large file
+    try:
+        data = base64.b64decode(content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("content_base64 is not valid base64", field="content_base64") from None
+    proposal = ingest.ingest_invoice(session, data=data, filename=filename[:256] or None, actor=user)
+    out: dict[str, Any] = {"proposal": proposal.model_dump(mode="json")}
+    if confirm:
+        edits = InvoiceConfirm(supplier_id=supplier_id)
+        done = ingest.confirm_invoice(session, proposal_id=proposal.id, edits=edits, actor=user)
+        out["confirmed"] = done.model_dump(mode="json")
+    return out

@@ -1,6 +1,8 @@
 """The provider contract: capability flags plus the operations features call.
 
 Features ask ``client.has("chat")`` or call :func:`require_capability`; they never branch on a kind name.
+``vision``: the chat accepts images as OpenAI-style content parts (``{"type": "image_url", "image_url":
+{"url": "data:image/png;base64,..."}}``) next to the text of a user message.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 from erpai.errors import DomainError, MissingCapability
 
-Capability = Literal["chat", "embeddings", "fine_tune", "tools"]
+Capability = Literal["chat", "embeddings", "fine_tune", "tools", "vision"]
 CAPABILITIES: tuple[Capability, ...] = get_args(Capability)
 ChatMessage = dict[str, Any]
 T = TypeVar("T")

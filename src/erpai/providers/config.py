@@ -83,6 +83,11 @@ class OpenAIConfig(BaseModel):
     supports_tools: bool = Field(
         default=True, description="The chat endpoint accepts tools (function calls)."
     )
+    supports_vision: bool = Field(
+        default=False,
+        description="The chat model reads images (OpenAI image_url content parts), e.g. gpt-4o; ingest sends "
+        "a scan to it only when local OCR reads no text.",
+    )
     training_price_per_million_tokens: float = Field(default=3.0, ge=0, description="For cost estimates.")
     fine_tune_preferences: bool = Field(
         default=False,

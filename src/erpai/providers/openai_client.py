@@ -45,6 +45,8 @@ def openai_capabilities(config: OpenAIConfig) -> frozenset[Capability]:
         found.add("fine_tune")
     if config.supports_chat and config.supports_tools:
         found.add("tools")
+    if config.supports_chat and config.supports_vision:
+        found.add("vision")
     return frozenset(found)
 
 

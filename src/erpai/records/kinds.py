@@ -140,6 +140,7 @@ KINDS: dict[str, KindSpec] = {
                 _n("total_amount"),
                 FieldSpec("state", "choice", choices=("draft", "posted", "void")),
                 _t("attachment"),
+                FieldSpec("attachment_file_id", "number", derived=True),
             ),
             label_field="document_number",
         ),

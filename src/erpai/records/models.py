@@ -78,6 +78,8 @@ class PurchaseInvoice(RecordBase, Base):
     total_amount: Mapped[Decimal | None] = mapped_column(Money)
     state: Mapped[str] = mapped_column(String(16), default="draft")
     attachment: Mapped[str | None] = mapped_column(Text)
+    # The original document (set by an ingest confirm): GET /api/v1/ingest/files/{id}.
+    attachment_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
 
 
 class PurchaseInvoiceLine(RecordBase, Base):

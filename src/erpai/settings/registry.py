@@ -115,6 +115,26 @@ KNOWN_SETTINGS: dict[str, SettingSpec] = {
             description="How many rounds of tool calls one assistant reply may make.",
         ),
         SettingSpec(
+            key="ingest.enterprise_company_id",
+            type="int",
+            default=0,
+            minimum=0,
+            maximum=2**31 - 1,
+            description="The enterprise company ingested purchase invoices are for: an invoice whose "
+            "recipient is another company is refused. 0 = the only enterprise company, when there is "
+            "exactly one.",
+        ),
+        SettingSpec(
+            key="ingest.default_service_product_id",
+            type="int",
+            default=0,
+            minimum=0,
+            maximum=2**31 - 1,
+            description="The product (id) of the single line of an ingested purchase invoice when the "
+            "supplier's latest invoice of the past year does not have exactly one line to copy; 0 = none "
+            "(such an import is refused until it is set).",
+        ),
+        SettingSpec(
             key="records.active_languages",
             type="str",
             default="en",

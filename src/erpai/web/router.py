@@ -11,6 +11,7 @@ from erpai.web import (
     pages_auth,
     pages_builds,
     pages_chat,
+    pages_ingest,
     pages_models,
     pages_providers,
     pages_qas,
@@ -39,6 +40,7 @@ def web_router() -> APIRouter:
         pages_users,
         pages_records,
         pages_rules,
+        pages_ingest,
     ):
         router.include_router(pages.router)
     return router

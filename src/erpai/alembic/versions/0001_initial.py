@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 06:55:46.523207
+Create Date: 2026-12-02 08:03:32.280374
 """
 
 from collections.abc import Sequence
@@ -298,31 +298,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_groups")),
     )
     op.create_table(
-        "ingest_proposals",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_by_user_id", sa.Integer(), nullable=False),
-        sa.Column("created_time_utc", sa.DateTime(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("filename", sa.String(length=256), nullable=True),
-        sa.Column("media_type", sa.String(length=64), nullable=False),
-        sa.Column("size_bytes", sa.Integer(), nullable=False),
-        sa.Column("file_data", sa.LargeBinary(), nullable=False),
-        sa.Column("read_path", sa.String(length=16), nullable=False),
-        sa.Column("proposal_json", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["created_by_user_id"],
-            ["users.id"],
-            name=op.f("fk_ingest_proposals_created_by_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_proposals")),
-    )
-    with op.batch_alter_table("ingest_proposals", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_ingest_proposals_created_by_user_id"), ["created_by_user_id"], unique=False
-        )
-
-    op.create_table(
         "notifications",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -361,41 +336,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_party_bank_accounts_party_id"), ["party_id"], unique=False)
 
     op.create_table(
-        "purchase_invoices",
-        sa.Column("enterprise_company_id", sa.Integer(), nullable=False),
-        sa.Column("supplier_id", sa.Integer(), nullable=False),
-        sa.Column("document_number", sa.String(length=64), nullable=False),
-        sa.Column("document_date", sa.Date(), nullable=True),
-        sa.Column("currency", sa.String(length=3), nullable=True),
-        sa.Column("net_amount", sa.Numeric(precision=18, scale=4), nullable=True),
-        sa.Column("vat_amount", sa.Numeric(precision=18, scale=4), nullable=True),
-        sa.Column("total_amount", sa.Numeric(precision=18, scale=4), nullable=True),
-        sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("attachment", sa.Text(), nullable=True),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_time_utc", sa.DateTime(), nullable=False),
-        sa.Column("updated_time_utc", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_company_id"],
-            ["enterprise_companies.id"],
-            name=op.f("fk_purchase_invoices_enterprise_company_id_enterprise_companies"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["supplier_id"],
-            ["parties.id"],
-            name=op.f("fk_purchase_invoices_supplier_id_parties"),
-            ondelete="RESTRICT",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_invoices")),
-    )
-    with op.batch_alter_table("purchase_invoices", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_purchase_invoices_enterprise_company_id"), ["enterprise_company_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_purchase_invoices_supplier_id"), ["supplier_id"], unique=False)
-
-    op.create_table(
         "rule_runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("rule_id", sa.Integer(), nullable=True),
@@ -426,6 +366,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_rule_runs_outcome"), ["outcome"], unique=False)
         batch_op.create_index("ix_rule_runs_rule_outcome", ["rule_id", "outcome"], unique=False)
 
+    op.create_table(
+        "stored_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_user_id", sa.Integer(), nullable=True),
+        sa.Column("created_time_utc", sa.DateTime(), nullable=False),
+        sa.Column("filename", sa.String(length=256), nullable=True),
+        sa.Column("media_type", sa.String(length=64), nullable=False),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_stored_files_created_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stored_files")),
+    )
     op.create_table(
         "system_settings",
         sa.Column("key", sa.String(length=128), nullable=False),
@@ -613,33 +571,46 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "purchase_invoice_lines",
-        sa.Column("purchase_invoice_id", sa.Integer(), nullable=False),
-        sa.Column("product_id", sa.Integer(), nullable=True),
-        sa.Column("quantity", sa.Numeric(precision=18, scale=4), nullable=True),
-        sa.Column("unit_price", sa.Numeric(precision=18, scale=4), nullable=True),
-        sa.Column("amount", sa.Numeric(precision=18, scale=4), nullable=True),
+        "purchase_invoices",
+        sa.Column("enterprise_company_id", sa.Integer(), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column("document_number", sa.String(length=64), nullable=False),
+        sa.Column("document_date", sa.Date(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=True),
+        sa.Column("net_amount", sa.Numeric(precision=18, scale=4), nullable=True),
+        sa.Column("vat_amount", sa.Numeric(precision=18, scale=4), nullable=True),
+        sa.Column("total_amount", sa.Numeric(precision=18, scale=4), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attachment", sa.Text(), nullable=True),
+        sa.Column("attachment_file_id", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_time_utc", sa.DateTime(), nullable=False),
         sa.Column("updated_time_utc", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["product_id"],
-            ["products.id"],
-            name=op.f("fk_purchase_invoice_lines_product_id_products"),
+            ["attachment_file_id"],
+            ["stored_files.id"],
+            name=op.f("fk_purchase_invoices_attachment_file_id_stored_files"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["enterprise_company_id"],
+            ["enterprise_companies.id"],
+            name=op.f("fk_purchase_invoices_enterprise_company_id_enterprise_companies"),
             ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
-            ["purchase_invoice_id"],
-            ["purchase_invoices.id"],
-            name=op.f("fk_purchase_invoice_lines_purchase_invoice_id_purchase_invoices"),
-            ondelete="CASCADE",
+            ["supplier_id"],
+            ["parties.id"],
+            name=op.f("fk_purchase_invoices_supplier_id_parties"),
+            ondelete="RESTRICT",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_invoice_lines")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_invoices")),
     )
-    with op.batch_alter_table("purchase_invoice_lines", schema=None) as batch_op:
+    with op.batch_alter_table("purchase_invoices", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_purchase_invoice_lines_purchase_invoice_id"), ["purchase_invoice_id"], unique=False
+            batch_op.f("ix_purchase_invoices_enterprise_company_id"), ["enterprise_company_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_purchase_invoices_supplier_id"), ["supplier_id"], unique=False)
 
     op.create_table(
         "todos",
@@ -768,6 +739,39 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "ingest_proposals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_user_id", sa.Integer(), nullable=False),
+        sa.Column("created_time_utc", sa.DateTime(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("filename", sa.String(length=256), nullable=True),
+        sa.Column("media_type", sa.String(length=64), nullable=False),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column("file_data", sa.LargeBinary(), nullable=False),
+        sa.Column("read_path", sa.String(length=16), nullable=False),
+        sa.Column("proposal_json", sa.Text(), nullable=False),
+        sa.Column("purchase_invoice_id", sa.Integer(), nullable=True),
+        sa.Column("confirmed_time_utc", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_ingest_proposals_created_by_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["purchase_invoice_id"],
+            ["purchase_invoices.id"],
+            name=op.f("fk_ingest_proposals_purchase_invoice_id_purchase_invoices"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_proposals")),
+    )
+    with op.batch_alter_table("ingest_proposals", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ingest_proposals_created_by_user_id"), ["created_by_user_id"], unique=False
+        )
+
+    op.create_table(
         "model_hits",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("model_id", sa.Integer(), nullable=False),
@@ -809,6 +813,35 @@ def upgrade() -> None:
     with op.batch_alter_table("model_hits", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_model_hits_model_id"), ["model_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_model_hits_time_utc"), ["time_utc"], unique=False)
+
+    op.create_table(
+        "purchase_invoice_lines",
+        sa.Column("purchase_invoice_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=True),
+        sa.Column("quantity", sa.Numeric(precision=18, scale=4), nullable=True),
+        sa.Column("unit_price", sa.Numeric(precision=18, scale=4), nullable=True),
+        sa.Column("amount", sa.Numeric(precision=18, scale=4), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_time_utc", sa.DateTime(), nullable=False),
+        sa.Column("updated_time_utc", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_purchase_invoice_lines_product_id_products"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["purchase_invoice_id"],
+            ["purchase_invoices.id"],
+            name=op.f("fk_purchase_invoice_lines_purchase_invoice_id_purchase_invoices"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_invoice_lines")),
+    )
+    with op.batch_alter_table("purchase_invoice_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_purchase_invoice_lines_purchase_invoice_id"), ["purchase_invoice_id"], unique=False
+        )
 
     op.create_table(
         "training_conversation_messages",
@@ -998,11 +1031,19 @@ def downgrade() -> None:
 
     op.drop_table("training_preference_pairs")
     op.drop_table("training_conversation_messages")
+    with op.batch_alter_table("purchase_invoice_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_purchase_invoice_lines_purchase_invoice_id"))
+
+    op.drop_table("purchase_invoice_lines")
     with op.batch_alter_table("model_hits", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_model_hits_time_utc"))
         batch_op.drop_index(batch_op.f("ix_model_hits_model_id"))
 
     op.drop_table("model_hits")
+    with op.batch_alter_table("ingest_proposals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ingest_proposals_created_by_user_id"))
+
+    op.drop_table("ingest_proposals")
     with op.batch_alter_table("compilation_assets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_compilation_assets_compilation_id"))
 
@@ -1019,10 +1060,11 @@ def downgrade() -> None:
 
     op.drop_table("training_conversations")
     op.drop_table("todos")
-    with op.batch_alter_table("purchase_invoice_lines", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_purchase_invoice_lines_purchase_invoice_id"))
+    with op.batch_alter_table("purchase_invoices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_purchase_invoices_supplier_id"))
+        batch_op.drop_index(batch_op.f("ix_purchase_invoices_enterprise_company_id"))
 
-    op.drop_table("purchase_invoice_lines")
+    op.drop_table("purchase_invoices")
     with op.batch_alter_table("model_qas", schema=None) as batch_op:
         batch_op.drop_index("ix_model_qas_model_type_active")
         batch_op.drop_index(batch_op.f("ix_model_qas_added_by_user_id"))
@@ -1058,17 +1100,13 @@ def downgrade() -> None:
 
     op.drop_table("assistant_conversations")
     op.drop_table("system_settings")
+    op.drop_table("stored_files")
     with op.batch_alter_table("rule_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_rule_runs_rule_outcome")
         batch_op.drop_index(batch_op.f("ix_rule_runs_outcome"))
         batch_op.drop_index(batch_op.f("ix_rule_runs_created_time_utc"))
 
     op.drop_table("rule_runs")
-    with op.batch_alter_table("purchase_invoices", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_purchase_invoices_supplier_id"))
-        batch_op.drop_index(batch_op.f("ix_purchase_invoices_enterprise_company_id"))
-
-    op.drop_table("purchase_invoices")
     with op.batch_alter_table("party_bank_accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_party_bank_accounts_party_id"))
 
@@ -1077,10 +1115,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notifications_user_id"))
 
     op.drop_table("notifications")
-    with op.batch_alter_table("ingest_proposals", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ingest_proposals_created_by_user_id"))
-
-    op.drop_table("ingest_proposals")
     op.drop_table("chat_groups")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entries_user_id"))

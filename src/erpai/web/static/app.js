@@ -120,7 +120,27 @@
     }
   }
 
+  /* ---- ingest: a file dropped on the zone is put in the file input and the form is sent ---- */
+  function startDropzone(zone) {
+    var form = zone.closest("form");
+    var input = qs("input[type=file]", zone);
+    var busy = qs("#ingest-busy", form);
+    function over(e) { e.preventDefault(); zone.classList.add("over"); }
+    zone.addEventListener("dragenter", over);
+    zone.addEventListener("dragover", over);
+    zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      zone.classList.remove("over");
+      if (!e.dataTransfer || !e.dataTransfer.files.length) { return; }
+      input.files = e.dataTransfer.files;
+      form.requestSubmit();
+    });
+    form.addEventListener("submit", function () { if (busy) { busy.textContent = "Reading the invoice…"; } });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    qsa("[data-dropzone]").forEach(startDropzone);
     var box = qs("#chat");
     if (box) { startChat(box); startMentions(box); startTrain(box); }
   });
