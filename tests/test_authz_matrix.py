@@ -241,6 +241,7 @@ POLICY: dict[tuple[str, str], Row] = {
     ("POST", V1 + "/ingest/invoices"): row(422, SIGNED_IN, content="not multipart\n"),
     ("GET", V1 + "/ingest/invoices/{proposal_id}"): row(404, SIGNED_IN, params={"proposal_id": "=1"}),
     ("POST", V1 + "/leads/extract"): row(422, SIGNED_IN, content="not multipart\n"),
+    ("POST", V1 + "/leads"): row(201, SIGNED_IN, json={"last_name": "Roe", "company": "Roe Ltd"}),
     # Train AI: a member of the group who also trains the target model
     ("POST", GROUP + "/train"): row(
         201, OWNER, json={"comment_ids": ["@comment_id"], "model_id": "@model_id"}

@@ -124,6 +124,7 @@ COMMANDS: dict[str, str] = {
     "PATCH /api/v1/assistant/preferences": "assistant debug",
     "POST /api/v1/ingest/invoices": "ingest",
     "POST /api/v1/leads/extract": "lead extract",
+    "POST /api/v1/leads": "lead extract",  # --save
 }
 
 NO_COMMAND: dict[str, str] = {

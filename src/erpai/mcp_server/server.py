@@ -1,4 +1,5 @@
-"""The MCP server: tools ``list_models``, ``ask_model``, ``search_knowledge``, ``add_qa`` and resources
+"""The MCP server: tools ``list_models``, ``ask_model``, ``search_knowledge``, ``add_qa``, ``create_lead``,
+``create_todo`` and resources
 ``erpai://models/{model}/qas`` and ``erpai://models/{model}/build-log``.
 
 Every call runs as the caller: over HTTP the owner of the bearer token sent with the request; over stdio
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from erpai import __version__
 from erpai.db import session_factory
 from erpai.errors import DomainError, Unauthorized
-from erpai.mcp_server import service
+from erpai.mcp_server import ai_tools, service
 from erpai.users.models import User
 from erpai.users.service import authenticate, get_user
 
@@ -26,7 +27,8 @@ T = TypeVar("T")
 INSTRUCTIONS = (
     "erpai is a company's set of AI assistants (models), each trained on the company's own Q&As. "
     "Call list_models first; then ask_model to get an answer, search_knowledge to see the curated "
-    "knowledge that matches a query, add_qa (trainers) to teach a model."
+    "knowledge that matches a query, add_qa (trainers) to teach a model. create_lead proposes (and saves) a "
+    "lead from a message; create_todo makes a to-do from a chat comment or a notification."
 )
 
 
@@ -106,6 +108,20 @@ def build_server(*, stdio_user_id: int | None = None) -> MCPServer:
             ctx,
             lambda s, u: service.add_qa(
                 s, user=u, model=model, question=question, answer=answer, validation=validation
+            ),
+        )
+
+    @server.tool()
+    def create_lead(
+        text: str, ctx: Context, save: bool = False, allow_duplicate: bool = False
+    ) -> dict[str, Any]:
+        """Propose a lead from a message (names, e-mail, phone, role, company, notes): `flags` lists values
+        not found in the message, `duplicates` the leads / parties with the same e-mail or company.
+        save=true saves it as proposed (refused for a possible duplicate unless allow_duplicate=true)."""
+        return caller.run(
+            ctx,
+            lambda s, u: ai_tools.create_lead(
+                s, user=u, text=text, save=save, allow_duplicate=allow_duplicate
             ),
         )
 
