@@ -11,7 +11,9 @@ from tests.fakes.openai_server import FakeOpenAI
 API_KEY = "sk-test-tools"
 
 
-def use_fake_provider(client: TestClient, db: Session, admin_headers: dict[str, str], fake: FakeOpenAI) -> None:
+def use_fake_provider(
+    client: TestClient, db: Session, admin_headers: dict[str, str], fake: FakeOpenAI
+) -> None:
     """Registers ``fake`` as an OpenAI provider (2 s timeout, no retries) of a new default model."""
     body = {
         "name": "fake-llm",

@@ -83,7 +83,9 @@ def test_an_existing_email_or_company_is_listed_and_refused_without_allow_duplic
     assert _leads(db) == 2
 
 
-def test_invented_values_are_flagged_not_filled_silently(client: TestClient, db: Session, admin: Actor) -> None:
+def test_invented_values_are_flagged_not_filled_silently(
+    client: TestClient, db: Session, admin: Actor
+) -> None:
     with FakeOpenAI(api_key=API_KEY) as fake:
         use_fake_provider(client, db, admin[1], fake)
         fake.chat_reply = json.dumps(TRUTH | {"phone": "+1 202 555 0100", "last_name": "Smith"})
