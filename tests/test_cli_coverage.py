@@ -125,6 +125,9 @@ COMMANDS: dict[str, str] = {
     "POST /api/v1/ingest/invoices": "ingest",
     "POST /api/v1/leads/extract": "lead extract",
     "POST /api/v1/leads": "lead extract",  # --save
+    "POST /api/v1/todos/from-comment": "todo from-comment",
+    "POST /api/v1/todos/from-notification": "todo from-notification",
+    "PATCH /api/v1/users/me": "user update",  # --working-language
 }
 
 NO_COMMAND: dict[str, str] = {

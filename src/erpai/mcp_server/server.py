@@ -125,6 +125,30 @@ def build_server(*, stdio_user_id: int | None = None) -> MCPServer:
             ),
         )
 
+    @server.tool()
+    def create_todo(
+        ctx: Context,
+        comment_id: int | None = None,
+        notification_id: int | None = None,
+        title: str | None = None,
+        linked_record: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a to-do (owner and assignee: you) from a chat comment of a group you write in, or from one
+        of your notifications. Without `title` the AI writes one in your working language. The comment's
+        group gets the line "Task '...' was assigned to the group" and its members a notification.
+        linked_record: "kind:id" of a business record, e.g. "leads:12"."""
+        return caller.run(
+            ctx,
+            lambda s, u: ai_tools.create_todo(
+                s,
+                user=u,
+                comment_id=comment_id,
+                notification_id=notification_id,
+                title=title,
+                linked_record=linked_record,
+            ),
+        )
+
     @server.resource("erpai://models/{model}/qas", mime_type="application/jsonl")
     def model_qas(model: str, ctx: Context) -> str:
         """A model's Q&As as JSONL (trainers only)."""
