@@ -234,6 +234,10 @@ POLICY: dict[tuple[str, str], Row] = {
     ("GET", V1 + "/records/{kind}/{record_id}"): row(200, SIGNED_IN, params=PARTIES),
     ("PATCH", V1 + "/records/{kind}/{record_id}"): row(200, SIGNED_IN, params=PARTIES, json={"phone": "1"}),
     ("DELETE", V1 + "/records/{kind}/{record_id}"): row(204, ADMIN, params=PARTIES),
+    # parties have no multilanguage field: every signed-in user gets as far as the 422 (tests/ai_tools)
+    ("POST", V1 + "/records/{kind}/{record_id}/translate"): row(
+        422, SIGNED_IN, params=PARTIES, json={"field": "name"}
+    ),
     ("POST", V1 + "/records/{kind}/import"): row(
         200, ADMIN, params=PARTIES, query={"format": "csv"}, content="name\nACME\n"
     ),

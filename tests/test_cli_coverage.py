@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "PATCH /api/v1/records/{kind}/{record_id}": "record update",
     "DELETE /api/v1/records/{kind}/{record_id}": "record delete",
     "POST /api/v1/records/{kind}/import": "record import",
+    "POST /api/v1/records/{kind}/{record_id}/translate": "record translate",
     "GET /api/v1/users/me": "user show",
     "GET /api/v1/users": "user list",
     "POST /api/v1/users": "user create",

@@ -91,7 +91,7 @@ def test_without_a_chat_provider_the_capability_is_named_and_a_manual_title_work
     assert refused.status_code == 422 and refused.json()["field"] == "title"
     assert (
         "'chat' capability" in refused.json()["detail"]
-        and "give the text yourself" in refused.json()["detail"]
+        and "give the title yourself" in refused.json()["detail"]
     )
     assert _count(db, Todo) == 0 and _count(db, Notification) == 0
     body = {"comment_id": comment_id, "title": "Send ACME the offer"}

@@ -6,6 +6,8 @@ import typer
 
 from erpai.cli.acting import AsOption, acting_user
 from erpai.cli.output import JsonOption, cli_session, emit, handle_errors
+from erpai.cli.rules import record_app
+from erpai.records.translation import TranslateRequest, translate_field
 from erpai.todos import service as todos
 from erpai.todos.schemas import TodoCreated, TodoFromComment, TodoFromNotification
 
@@ -62,3 +64,28 @@ def from_notification(
     with cli_session() as session:
         actor = acting_user(session, as_login)
         _print(todos.create_todo_from_notification(session, data=data, actor=actor), as_json)
+
+
+@record_app.command("translate")
+@handle_errors
+def translate_record_field(
+    kind: str = typer.Argument(..., help="The record kind, e.g. products."),
+    record_id: int = typer.Argument(..., min=1),
+    field: str = typer.Argument(..., help="A multilanguage field, e.g. name."),
+    source: str = typer.Option(None, "--from", help="Source language (default: the first with a value)."),
+    target: str = typer.Option(None, "--to", help="Only this language (default: every empty active one)."),
+    as_json: bool = JsonOption,
+    as_login: str = AsOption,
+) -> None:
+    """Translate a multilanguage field with AI: into every active language without a value, or --to one."""
+    data = TranslateRequest(field=field, source_language=source, target_language=target)
+    with cli_session() as session:
+        actor = acting_user(session, as_login)
+        result = translate_field(session, kind=kind, record_id=record_id, data=data, actor=actor)
+    if as_json:
+        emit(result, True, [])
+        return
+    if not result.translated:
+        typer.echo(f"nothing to translate: every active language of {field} has a value")
+    for language, text in result.translated.items():
+        typer.echo(f"{field}.{language}: {text}")

@@ -28,7 +28,6 @@ from erpai.todos.titles import chat_client, working_language, write_title
 from erpai.users.models import User, UserType
 
 NOTIFICATION_CLASS = "NT_TODO_ASSIGNED"
-WHAT = "an AI-written to-do title"
 
 
 def create_todo_from_comment(session: Session, *, data: TodoFromComment, actor: User) -> TodoCreated:
@@ -102,7 +101,7 @@ def _create(
     language = working_language(session, user=actor)
     title = manual_title.strip() if manual_title and manual_title.strip() else None
     if title is None:
-        client = chat_client(session, what=WHAT)
+        client = chat_client(session)
         title = write_title(client, language=language, text=text, context=context)
     session.commit()  # end the read snapshot before writing (SQLite: a reader cannot become a writer)
     todo = Todo(

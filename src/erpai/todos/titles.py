@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from erpai.errors import MissingCapability
-from erpai.ingest.extraction import default_chat_client
 from erpai.limits import NAME_MAX
 from erpai.providers.base import ProviderClient, ProviderError
+from erpai.records.languages import ai_chat_client, language_name
 from erpai.records.values import active_languages
 from erpai.users.models import User
 
@@ -23,32 +22,14 @@ TITLE_SCHEMA = {
     "required": ["title"],
     "additionalProperties": False,
 }
-LANGUAGE_NAMES = {
-    "bg": "Bulgarian", "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
-    "es": "Spanish", "fi": "Finnish", "fr": "French", "hr": "Croatian", "hu": "Hungarian", "it": "Italian",
-    "nl": "Dutch", "no": "Norwegian", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "ru": "Russian",
-    "sk": "Slovak", "sl": "Slovenian", "sr": "Serbian", "sv": "Swedish", "tr": "Turkish", "uk": "Ukrainian",
-}  # fmt: skip
-
-
-def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code.split("-")[0], code)
-
-
 def working_language(session: Session, *, user: User) -> str:
     return user.working_language or active_languages(session)[0]
 
 
-def chat_client(session: Session, *, what: str) -> ProviderClient:
-    """The default model's provider with 'chat', or MissingCapability saying what needs it and the way out."""
-    try:
-        return default_chat_client(session)
-    except MissingCapability as exc:
-        raise MissingCapability(
-            f"{what} needs the 'chat' capability of the default model's provider ({exc.message}); "
-            "give the text yourself instead",
-            field="title",
-        ) from None
+def chat_client(session: Session) -> ProviderClient:
+    return ai_chat_client(
+        session, what="an AI-written to-do title", way_out="give the title yourself", field="title"
+    )
 
 
 def write_title(client: ProviderClient, *, language: str, text: str, context: str | None) -> str:

@@ -1,4 +1,5 @@
-"""`erpai todo from-comment|from-notification` and `erpai user update --working-language` (SQLite file)."""
+"""`erpai todo from-comment|from-notification`, `erpai user update --working-language` and `erpai record
+translate` on a temporary SQLite file (no chat provider unless a test adds one)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,16 @@ def test_todo_from_someone_elses_notification_is_not_found(cli_db: str) -> None:
     assert refused.exit_code != 0 and f"notification {note_id} does not exist" in refused.output
     own = _ok("todo", "from-notification", str(note_id), "--title", "Answer", "--as", "bob", "--json")
     assert json.loads(own)["todo"]["linked_chat_group_id"] is None
+
+
+def test_record_translate_without_a_provider_names_the_capability(cli_db: str) -> None:
+    _ok("user", "create", "boss", "--admin")
+    _ok("setting", "set", "records.active_languages", "en,de")
+    created = json.loads(_ok("record", "add", "products", '{"name": {"en": "Chair", "de": "Stuhl"}}'))
+    record_id = str(created["record"]["id"])
+    done = _ok("record", "translate", "products", record_id, "name")
+    assert "nothing to translate" in done
+    refused = runner.invoke(app, ["record", "translate", "products", record_id, "name", "--to", "de"])
+    assert refused.exit_code != 0 and "'chat' capability" in refused.output
+    wrong = runner.invoke(app, ["record", "translate", "products", record_id, "unit"])
+    assert wrong.exit_code != 0 and "not a multilanguage field" in wrong.output
