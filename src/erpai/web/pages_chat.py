@@ -152,7 +152,7 @@ async def post_comment_submit(group_id: int, web: WebDep) -> Response:
 
 @router.post("/chat/{group_id}/comments/{comment_id}/todo")
 async def create_todo_submit(group_id: int, comment_id: int, web: WebDep) -> Response:
-    """"Create task" on a comment: the AI titles it unless the user typed a title."""
+    """ "Create task" on a comment: the AI titles it unless the user typed a title."""
     values = form_values(await read_form(web.request), only=("title",))
     title = (values.get("title") or "").strip() or None
     try:

@@ -11,6 +11,7 @@ from erpai.web import (
     pages_auth,
     pages_builds,
     pages_chat,
+    pages_leads,
     pages_models,
     pages_providers,
     pages_qas,
@@ -37,6 +38,7 @@ def web_router() -> APIRouter:
         pages_chat,
         pages_providers,
         pages_users,
+        pages_leads,
         pages_records,
         pages_rules,
     ):
