@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from erpai.errors import InvalidInput
+from erpai.ingest.lead_save import as_saved_lead
+from erpai.ingest.schemas import LeadFields
 from erpai.records.models import Lead, Party
 from erpai.users.models import User
 from tests.ai_tools.helpers import API_KEY, use_fake_provider
@@ -118,3 +122,11 @@ def test_an_empty_or_malformed_lead_is_422_and_nothing_is_saved(
     unknown = client.post(SAVE, json={"last_name": "Roe", "surname": "x"}, headers=member[1])
     assert unknown.status_code == 422
     assert _leads(db) == 0
+
+
+def test_a_proposal_too_long_for_the_lead_columns_is_a_clear_422() -> None:
+    fields = LeadFields(last_name="Roe", role="Head of " + "very " * 40 + "important purchasing")
+    with pytest.raises(InvalidInput) as caught:
+        as_saved_lead(fields, source="text", allow_duplicate=False)
+    assert caught.value.field == "role" and "correct the proposal" in caught.value.message
+    assert as_saved_lead(LeadFields(last_name="Roe"), source="text", allow_duplicate=True).allow_duplicate

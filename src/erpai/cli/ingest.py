@@ -10,7 +10,7 @@ from erpai.cli.acting import AsOption, acting_user
 from erpai.cli.output import JsonOption, cli_session, emit, handle_errors
 from erpai.errors import InvalidInput
 from erpai.ingest import lead_save, service
-from erpai.ingest.lead_schemas import LeadExtractRead, LeadSave
+from erpai.ingest.lead_schemas import LeadExtractRead
 from erpai.ingest.schemas import IngestProposalRead
 
 lead_app = typer.Typer(
@@ -78,10 +78,8 @@ def extract_lead(
         if not save:
             emit(lead, as_json, [])
         else:
-            data = LeadSave(
-                **lead.fields.model_dump(),
-                source="email" if eml is not None else "text",
-                allow_duplicate=allow_duplicate,
+            data = lead_save.as_saved_lead(
+                lead.fields, source="email" if eml is not None else "text", allow_duplicate=allow_duplicate
             )
             emit(lead_save.save_lead(session, data=data, actor=actor), as_json, [])
     if not as_json:

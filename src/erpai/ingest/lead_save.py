@@ -8,8 +8,9 @@ the ids), so a user never creates a second lead for a known contact by accident.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from erpai.ingest import parsers
 from erpai.ingest import service as ingest_service
 from erpai.ingest.lead_schemas import Duplicate, LeadExtractRead, LeadSave, LeadSaved
 from erpai.ingest.names import normalise_company_name
+from erpai.ingest.schemas import LeadFields
 from erpai.records.models import Lead, Party
 from erpai.records.service import save_record
 from erpai.users.models import User
@@ -54,8 +56,7 @@ def find_duplicates(session: Session, *, email: str | None, company: str | None)
             for row_id in _company_matches(session, column, key)[:MAX_DUPLICATES]:
                 found.setdefault((kind, row_id), set()).add("company")
     return [
-        Duplicate(kind=kind, id=row_id, matched_on=sorted(on))
-        for (kind, row_id), on in sorted(found.items())
+        Duplicate(kind=kind, id=row_id, matched_on=sorted(on)) for (kind, row_id), on in sorted(found.items())
     ]
 
 
@@ -104,3 +105,17 @@ def extract_lead(session: Session, *, text: str | None, eml: bytes | None, actor
     proposal = ingest_service.extract_lead(session, text=text, eml=eml, actor=actor)
     duplicates = find_duplicates(session, email=proposal.fields.email, company=proposal.fields.company)
     return LeadExtractRead(**proposal.model_dump(), duplicates=duplicates)
+
+
+def as_saved_lead(
+    fields: LeadFields, *, source: Literal["text", "email", "manual"], allow_duplicate: bool
+) -> LeadSave:
+    """A proposal saved as it is (CLI ``--save``, MCP ``save``); a value too long for its column is a 422."""
+    try:
+        return LeadSave(**fields.model_dump(), source=source, allow_duplicate=allow_duplicate)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(
+            f"{name}: {first['msg']} (correct the proposal, then save it)", field=name
+        ) from None

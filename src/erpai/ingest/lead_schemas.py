@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from erpai.common import Text
 from erpai.ingest.schemas import LeadFields, LeadProposalRead
 
 
@@ -23,9 +24,15 @@ class LeadExtractRead(LeadProposalRead):
 
 
 class LeadSave(LeadFields):
-    """The reviewed fields of a proposal (``POST /leads/extract``), as the user corrected them."""
+    """The reviewed fields of a proposal (``POST /leads/extract``), as the user corrected them (bounded by
+    the lead record's columns)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    first_name: Annotated[str, Text(max_length=128)] | None = None
+    last_name: Annotated[str, Text(max_length=128)] | None = None
+    phone: Annotated[str, Text(max_length=64)] | None = None
+    role: Annotated[str, Text(max_length=128)] | None = None
 
     source: Literal["text", "email", "manual"] = Field(
         default="manual", description="Where the lead came from: pasted text, an e-mail, typed in."

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from erpai.errors import InvalidInput
 from erpai.ingest import lead_save
-from erpai.ingest.lead_schemas import LeadSave
 from erpai.todos import service as todos
 from erpai.todos.schemas import TodoFromComment, TodoFromNotification
 from erpai.users.models import User
@@ -21,7 +20,7 @@ def create_lead(
     proposal = lead_save.extract_lead(session, text=text, eml=None, actor=user)
     out: dict[str, Any] = {"proposal": proposal.model_dump(mode="json")}
     if save:
-        data = LeadSave(**proposal.fields.model_dump(), source="text", allow_duplicate=allow_duplicate)
+        data = lead_save.as_saved_lead(proposal.fields, source="text", allow_duplicate=allow_duplicate)
         out["saved"] = lead_save.save_lead(session, data=data, actor=user).model_dump(mode="json")
     return out
 

@@ -100,6 +100,7 @@ def _create(
 ) -> TodoCreated:
     language = working_language(session, user=actor)
     title = manual_title.strip() if manual_title and manual_title.strip() else None
+    manual = title is not None
     if title is None:
         client = chat_client(session)
         title = write_title(client, language=language, text=text, context=context)
@@ -119,7 +120,7 @@ def _create(
     session.commit()
     return TodoCreated(
         todo=row_to_dict(KINDS["todos"], todo),
-        title_source="manual" if manual_title else "ai",
+        title_source="manual" if manual else "ai",
         language=language,
         system_comment_id=comment_id,
         notified_user_ids=notified,

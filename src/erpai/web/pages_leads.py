@@ -14,7 +14,7 @@ from erpai.ingest.lead_save import extract_lead, save_lead
 from erpai.ingest.lead_schemas import LeadExtractRead, LeadSave
 from erpai.ingest.service import check_size
 from erpai.routing import SessionReleasingRoute
-from erpai.web.deps import WebDep
+from erpai.web.deps import Web, WebDep
 from erpai.web.forms import form_values, read_form
 from erpai.web.render import page, parse_form, redirect
 
@@ -47,7 +47,7 @@ async def fill_submit(web: WebDep) -> Response:
     return _review(web, proposal, source="email" if eml is not None else "text")
 
 
-def _review(web: WebDep, proposal: LeadExtractRead, *, source: str, **extra: Any) -> Response:
+def _review(web: Web, proposal: LeadExtractRead, *, source: str, **extra: Any) -> Response:
     context = {
         "proposal": proposal,
         "values": proposal.fields.model_dump(),
