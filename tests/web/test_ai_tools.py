@@ -47,7 +47,9 @@ def test_fill_a_lead_and_create_a_task_from_a_comment(
     page.visit(f"/chat/{live_server.world['office_group_id']}")
     p.get_by_label(re.compile("^Message")).fill("Could someone order printer paper?")
     p.get_by_role("button", name="Send").click()
-    comment = p.locator("#comments li.comment", has_text="order printer paper").last
+    # pinned by id: the system line that arrives later also holds "order printer paper"
+    posted = p.locator("#comments li.comment", has_text="Could someone order printer paper?").last
+    comment = p.locator(f"#{posted.get_attribute('id')}")
     comment.locator("summary", has_text="Create task").click()
     rules_model.script(json.dumps({"title": "Order printer paper"}))
     comment.get_by_role("button", name="Save task").click()
