@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "PATCH /api/v1/records/{kind}/{record_id}": "record update",
     "DELETE /api/v1/records/{kind}/{record_id}": "record delete",
     "POST /api/v1/records/{kind}/import": "record import",
+    "POST /api/v1/records/{kind}/{record_id}/translate": "record translate",
     "GET /api/v1/users/me": "user show",
     "GET /api/v1/users": "user list",
     "POST /api/v1/users": "user create",
@@ -126,6 +127,10 @@ COMMANDS: dict[str, str] = {
     "POST /api/v1/ingest/invoices": "ingest",
     "POST /api/v1/ingest/invoices/{proposal_id}/confirm": "ingest",
     "POST /api/v1/leads/extract": "lead extract",
+    "POST /api/v1/leads": "lead extract",  # --save
+    "POST /api/v1/todos/from-comment": "todo from-comment",
+    "POST /api/v1/todos/from-notification": "todo from-notification",
+    "PATCH /api/v1/users/me": "user update",  # --working-language
 }
 
 NO_COMMAND: dict[str, str] = {

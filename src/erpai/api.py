@@ -38,6 +38,7 @@ from erpai.qas.router import router as qas_router
 from erpai.records.router import router as records_router
 from erpai.rules.router import router as rules_router
 from erpai.settings.router import router as settings_router
+from erpai.todos.router import router as todos_router
 from erpai.training.router import router as training_router
 from erpai.users.router import router as users_router
 from erpai.web.render import error_page
@@ -141,6 +142,7 @@ def api_router() -> APIRouter:
     router.include_router(records_router)
     router.include_router(feedback_router)
     router.include_router(ingest_router)
+    router.include_router(todos_router)
     return router
 
 

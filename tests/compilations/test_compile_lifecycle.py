@@ -172,9 +172,15 @@ def test_quality_gate_rescores_the_active_build_on_the_current_validation_set(
     # Validation questions no build can answer right (their answer is not taught): every build's score
     # drops, so only comparing on the same set lets an equally good build through.
     for n in range(6):
-        live_session.add(ModelQA(model_id=model.id, question=f"What is the code of locker {n}?",
-                                 answer=f"Locker {n} has code {n}{n}{n}.", qa_type="V",
-                                 added_by_user_id=user.id))
+        live_session.add(
+            ModelQA(
+                model_id=model.id,
+                question=f"What is the code of locker {n}?",
+                answer=f"Locker {n} has code {n}{n}{n}.",
+                qa_type="V",
+                added_by_user_id=user.id,
+            )
+        )
     live_session.commit()
     second = _compile(live_client, headers, model.id)
     assert second["validation_score"] < first["validation_score"] - 0.02  # type: ignore[operator]

@@ -10,8 +10,9 @@ from erpai.learning.embedders import DEFAULT_EMBEDDER, EMBEDDER_NAMES, get_embed
 from erpai.learning.head import IntentHead, Prediction
 
 
-def _clusters(k: int, per: int, d: int = 64, noise: float = 0.3,
-              seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _clusters(
+    k: int, per: int, d: int = 64, noise: float = 0.3, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((k, d)).astype(np.float32)
     y = np.repeat(np.arange(k), per)
@@ -84,7 +85,7 @@ def test_raw_mode_confidence_is_a_probability_only_large_validation_moves_it() -
     near = _unit(centres[np.arange(5)] + 0.3 * rng.standard_normal((5, X.shape[1])).astype(np.float32))
     labels = np.concatenate([np.arange(5), -np.ones(5, np.int64)])
     params = head.calibrate(np.concatenate([near, oos]), labels)
-    assert head.threshold == 0.5                     # 5 + 5 rows: too few to move it
+    assert head.threshold == 0.5  # 5 + 5 rows: too few to move it
     assert params["val_in_scope_accuracy"] == 1.0 and params["val_oos_recall"] == 1.0
     many = _unit(rng.standard_normal((25, X.shape[1])).astype(np.float32))
     near = _unit(centres[np.arange(25) % 5] + 0.3 * rng.standard_normal((25, X.shape[1])).astype(np.float32))
@@ -101,7 +102,7 @@ def test_round_trip_bytes(mode: str) -> None:
     head = IntentHead.fit(X, y, mode=mode)
     head.threshold = 0.42
     data = head.to_bytes()
-    assert data[:2] == b"PK"        # npz archive, no pickle
+    assert data[:2] == b"PK"  # npz archive, no pickle
     again = IntentHead.from_bytes(data)
     assert again.threshold == pytest.approx(0.42)
     a, b = head.predict(X[:20]), again.predict(X[:20])
@@ -127,7 +128,7 @@ def test_bulgarian_paraphrase_with_default_embedder() -> None:
     emb = get_embedder(DEFAULT_EMBEDDER)
     assert get_embedder(DEFAULT_EMBEDDER) is emb
     questions = [
-        "Колко дни отпуск имам годишно?",          # 20 работни дни
+        "Колко дни отпуск имам годишно?",  # 20 работни дни
         "Как да сменя паролата си?",
         "Кога се изплаща заплатата?",
         "Къде е офисът на фирмата?",

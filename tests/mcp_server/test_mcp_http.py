@@ -55,7 +55,15 @@ def test_tools_and_resources_over_http_run_as_the_token_owner(live_url: str, liv
     _member(live_session)
     seen = asyncio.run(_as_admin(live_url))
 
-    assert seen["tools"] == ["add_qa", "ask_model", "ingest_invoice", "list_models", "search_knowledge"]
+    assert seen["tools"] == [
+        "add_qa",
+        "ask_model",
+        "create_lead",
+        "create_todo",
+        "ingest_invoice",
+        "list_models",
+        "search_knowledge",
+    ]
     assert [(m["id"], m["model_id"], m["compiled"]) for m in seen["models"]] == [
         ("hr-helper", model.id, True)
     ]

@@ -43,7 +43,15 @@ def test_stdio_server_runs_as_the_token_owner(cli_db: str) -> None:
         model_id, admin_id = model.id, admin.id
     seen = asyncio.run(_walk(_server(cli_db, ERPAI_TOKEN="tok-boss")))
 
-    assert seen["tools"] == ["add_qa", "ask_model", "ingest_invoice", "list_models", "search_knowledge"]
+    assert seen["tools"] == [
+        "add_qa",
+        "ask_model",
+        "create_lead",
+        "create_todo",
+        "ingest_invoice",
+        "list_models",
+        "search_knowledge",
+    ]
     assert [m["model_id"] for m in seen["models"]] == [model_id]
     assert seen["asked"]["answer"] == VACATION
     assert seen["found"][0]["source_type"] == "qa"

@@ -23,4 +23,3 @@ def add_model(db: Session, name: str, *, trainers: tuple[User, ...] = ()) -> AIM
 def model(db: Session, member: tuple[User, dict[str, str]]) -> AIModel:
     """'Support', trained by the ``member`` (jane)."""
     return add_model(db, "Support", trainers=(member[0],))
-

@@ -71,7 +71,7 @@ def test_demo_company_answers_paraphrases_and_refuses_unrelated(cli_db: str) -> 
     with session_factory()() as session:
         model = session.query(AIModel).filter_by(name=MODEL_NAMES["master"]).one()
         build = load_active_build(session, model=model)
-        assert build is not None       # compiled with the embedder's own small-company calibration:
+        assert build is not None  # compiled with the embedder's own small-company calibration:
         assert build[1].head.mode == "raw" and build[1].head.parts == SMALL_PARTS[build[1].embedder]
         assert len(build[1].head.negs) >= len(negative_questions())
         for question, expected in PARAPHRASES:

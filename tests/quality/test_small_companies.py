@@ -26,8 +26,9 @@ FLOORS = {"in_scope_accuracy": 0.68, "oos_recall": 0.86, "auroc": 0.89}
 ECE_CEILING = 0.09
 
 
-def _company(rng: np.random.Generator, X: np.ndarray, rows: list[dict[str, str | None]],
-             intents: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _company(
+    rng: np.random.Generator, X: np.ndarray, rows: list[dict[str, str | None]], intents: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     chosen = [intents[i] for i in rng.choice(len(intents), size=int(rng.integers(10, 31)), replace=False)]
     index = {name: i for i, name in enumerate(chosen)}
     train, y, test, yt, oos = [], [], [], [], []
@@ -60,8 +61,9 @@ def test_small_companies_without_validation_are_calibrated() -> None:
         head = IntentHead.fit(Xtr, y, embedder=DEFAULT_EMBEDDER, negatives=negatives)
         preds = head.predict(Xt)
         label = np.array([p.label for p in preds])
-        m = quality_metrics(np.array([p.confidence for p in preds]), (yt >= 0) & (label == yt), yt >= 0,
-                            head.threshold)
+        m = quality_metrics(
+            np.array([p.confidence for p in preds]), (yt >= 0) & (label == yt), yt >= 0, head.threshold
+        )
         for key in (*FLOORS, "ece", "oos_precision"):
             figures.setdefault(key, []).append(float(m[key]))  # type: ignore[arg-type]
     mean = {k: float(np.mean(v)) for k, v in figures.items()}

@@ -10,8 +10,9 @@ from pydantic import ValidationError
 from erpai.cli.acting import AsOption, acting_user
 from erpai.cli.output import JsonOption, cli_session, emit, handle_errors, print_json
 from erpai.errors import DomainError, InvalidInput
-from erpai.ingest import service
-from erpai.ingest.schemas import IngestProposalRead, InvoiceConfirm, LeadProposalRead
+from erpai.ingest import lead_save, service
+from erpai.ingest.lead_schemas import LeadExtractRead
+from erpai.ingest.schemas import IngestProposalRead, InvoiceConfirm
 
 lead_app = typer.Typer(
     help="Leads from text or e-mail (AI, checked against the source).", no_args_is_help=True
@@ -106,19 +107,33 @@ def ingest_command(
 @lead_app.command("extract")
 @handle_errors
 def extract_lead(
+    path: Path = typer.Argument(None, metavar="[FILE]", help="An .eml e-mail (or use --file / --text)."),
     text: str = typer.Option(None, "--text", help="Pasted text (an e-mail body, a note)."),
     file: Path = typer.Option(None, "--file", help="An .eml e-mail."),
+    save: bool = typer.Option(False, "--save", help="Save the proposed lead as it is (after the review)."),
+    allow_duplicate: bool = typer.Option(
+        False, "--allow-duplicate", help="With --save: save even when the lead may already exist."
+    ),
     as_json: bool = JsonOption,
     as_login: str = AsOption,
 ) -> None:
-    """Propose a lead (first/last name, e-mail, phone, role, company, notes); it is not saved."""
+    """Propose a lead (first/last name, e-mail, phone, role, company, notes) with its flags and possible
+    duplicates; --save creates it (refused when it may already exist, unless --allow-duplicate)."""
+    file = file or path
     if (text is None) == (file is None):
-        raise InvalidInput("give exactly one of --text or --file", field="text")
+        raise InvalidInput("give exactly one of FILE, --file or --text", field="text")
     eml = _read_file(file) if file is not None else None
     with cli_session() as session:
-        lead: LeadProposalRead = service.extract_lead(
-            session, text=text, eml=eml, actor=acting_user(session, as_login)
-        )
-    emit(lead, as_json, [])
+        actor = acting_user(session, as_login)
+        lead: LeadExtractRead = lead_save.extract_lead(session, text=text, eml=eml, actor=actor)
+        if not save:
+            emit(lead, as_json, [])
+        else:
+            data = lead_save.as_saved_lead(
+                lead.fields, source="email" if eml is not None else "text", allow_duplicate=allow_duplicate
+            )
+            emit(lead_save.save_lead(session, data=data, actor=actor), as_json, [])
     if not as_json:
         _print_review([(f.field, f.value, f.reason) for f in lead.flags], lead.missing_capability)
+        for dup in lead.duplicates:
+            typer.echo(f"may already exist: {dup.kind} {dup.id} (same {' and '.join(dup.matched_on)})")

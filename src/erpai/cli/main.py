@@ -7,6 +7,7 @@ import typer
 from erpai.cli.accounts import list_tokens, revoke_token, show_user
 from erpai.cli.acting import set_global_login
 from erpai.cli.ai_models import model_app
+from erpai.cli.ai_tools import todo_app
 from erpai.cli.assistant import assistant_app
 from erpai.cli.backup import backup_command, restore_command
 from erpai.cli.builds import ask_command, build_app, compile_command, worker_command
@@ -65,6 +66,7 @@ app.add_typer(db_app, name="db", rich_help_panel=ADMIN)
 app.command("demo", rich_help_panel=ADMIN)(handle_errors(demo_command))
 app.command("ingest", rich_help_panel=USE)(ingest_command)
 app.add_typer(lead_app, name="lead", rich_help_panel=USE)
+app.add_typer(todo_app, name="todo", rich_help_panel=USE)
 app.command("worker", rich_help_panel=SERVE)(worker_command)
 app.command("mcp", rich_help_panel=SERVE)(mcp_command)
 

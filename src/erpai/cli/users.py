@@ -44,12 +44,22 @@ def update_user(
     active: bool = typer.Option(None, "--active/--inactive", help="Let the user log in, or not."),
     name: str = typer.Option(None, help="New display name."),
     email: str = typer.Option(None, help="New e-mail address."),
+    working_language: str = typer.Option(
+        None, "--working-language", help="Language of AI-written to-do titles for the user, e.g. de."
+    ),
     as_json: bool = JsonOption,
     as_login: str = AsOption,
 ) -> None:
-    """Change a user. Works without any active admin (recovery: `erpai user update LOGIN --admin --active`);
+    """Change a user (also the working language: `erpai user update jane --working-language de`).
+    Works without any active admin (recovery: `erpai user update LOGIN --admin --active`);
     demoting or deactivating the last active admin is refused."""
-    values = {"is_admin": admin, "is_active": active, "name": name, "email": email}
+    values = {
+        "is_admin": admin,
+        "is_active": active,
+        "name": name,
+        "email": email,
+        "working_language": working_language,
+    }
     data = UserUpdate(**{key: value for key, value in values.items() if value is not None})
     with cli_session() as session:
         target = service.find_user(session, ref=user)

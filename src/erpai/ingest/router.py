@@ -9,8 +9,9 @@ from starlette.datastructures import UploadFile
 from erpai.auth import CurrentUser, SessionDep
 from erpai.common import ErrorBody, Id, error_responses
 from erpai.errors import InvalidInput
-from erpai.ingest import service
-from erpai.ingest.schemas import IngestProposalRead, InvoiceConfirm, InvoiceConfirmed, LeadProposalRead
+from erpai.ingest import lead_save, service
+from erpai.ingest.lead_schemas import LeadExtractRead, LeadSave, LeadSaved
+from erpai.ingest.schemas import IngestProposalRead, InvoiceConfirm, InvoiceConfirmed
 from erpai.routing import SessionReleasingRoute
 
 FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -86,10 +87,18 @@ def read_stored_file(file_id: Id, session: SessionDep, user: CurrentUser) -> Res
     return Response(row.data, media_type=row.media_type, headers={"Content-Disposition": disposition})
 
 
-@router.post("/leads/extract", response_model=LeadProposalRead, responses=FILE_RESPONSES)
-async def extract_lead(request: Request, session: SessionDep, user: CurrentUser) -> LeadProposalRead:
-    """A proposed lead from the form field ``text`` or an ``.eml`` in the field ``file`` (not saved)."""
+@router.post("/leads/extract", response_model=LeadExtractRead, responses=FILE_RESPONSES)
+async def extract_lead(request: Request, session: SessionDep, user: CurrentUser) -> LeadExtractRead:
+    """A proposed lead from the form field ``text`` or an ``.eml`` in the field ``file`` (not saved), with
+    the leads and parties of the same e-mail or company (``duplicates``); save it with ``POST /leads``."""
     data, _filename, text = await _upload(request, required=False)
     if data is None and not (text or "").strip():
         raise InvalidInput("send the form field 'text' or an .eml file in the field 'file'", field="text")
-    return await run_in_threadpool(lambda: service.extract_lead(session, text=text, eml=data, actor=user))
+    return await run_in_threadpool(lambda: lead_save.extract_lead(session, text=text, eml=data, actor=user))
+
+
+@router.post("/leads", response_model=LeadSaved, status_code=status.HTTP_201_CREATED)
+def save_lead(data: LeadSave, session: SessionDep, user: CurrentUser) -> LeadSaved:
+    """Saves the reviewed lead. 409 when a lead or party with the same e-mail or normalised company
+    exists, naming them; send ``allow_duplicate: true`` to save it anyway."""
+    return lead_save.save_lead(session, data=data, actor=user)

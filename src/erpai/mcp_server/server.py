@@ -1,5 +1,5 @@
-"""The MCP server: tools ``list_models``, ``ask_model``, ``search_knowledge``, ``add_qa``, ``ingest_invoice``
-and resources
+"""The MCP server: tools ``list_models``, ``ask_model``, ``search_knowledge``, ``add_qa``, ``ingest_invoice``,
+``create_lead``, ``create_todo`` and resources
 ``erpai://models/{model}/qas`` and ``erpai://models/{model}/build-log``.
 
 Every call runs as the caller: over HTTP the owner of the bearer token sent with the request; over stdio
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from erpai import __version__
 from erpai.db import session_factory
 from erpai.errors import DomainError, Unauthorized
-from erpai.mcp_server import service
+from erpai.mcp_server import ai_tools, service
 from erpai.users.models import User
 from erpai.users.service import authenticate, get_user
 
@@ -28,7 +28,9 @@ INSTRUCTIONS = (
     "erpai is a company's set of AI assistants (models), each trained on the company's own Q&As. "
     "Call list_models first; then ask_model to get an answer, search_knowledge to see the curated "
     "knowledge that matches a query, add_qa (trainers) to teach a model; ingest_invoice reads a purchase "
-    "invoice file into a proposal (and with confirm=true imports it as a draft purchase invoice)."
+    "invoice file into a proposal (and with confirm=true imports it as a draft purchase invoice); "
+    "create_lead proposes (and saves) a lead from a message; create_todo makes a to-do from a chat comment "
+    "or a notification."
 )
 
 
@@ -132,6 +134,44 @@ def build_server(*, stdio_user_id: int | None = None) -> MCPServer:
                 content_base64=content_base64,
                 confirm=confirm,
                 supplier_id=supplier_id,
+            ),
+        )
+
+    @server.tool()
+    def create_lead(
+        text: str, ctx: Context, save: bool = False, allow_duplicate: bool = False
+    ) -> dict[str, Any]:
+        """Propose a lead from a message (names, e-mail, phone, role, company, notes): `flags` lists values
+        not found in the message, `duplicates` the leads / parties with the same e-mail or company.
+        save=true saves it as proposed (refused for a possible duplicate unless allow_duplicate=true)."""
+        return caller.run(
+            ctx,
+            lambda s, u: ai_tools.create_lead(
+                s, user=u, text=text, save=save, allow_duplicate=allow_duplicate
+            ),
+        )
+
+    @server.tool()
+    def create_todo(
+        ctx: Context,
+        comment_id: int | None = None,
+        notification_id: int | None = None,
+        title: str | None = None,
+        linked_record: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a to-do (owner and assignee: you) from a chat comment of a group you write in, or from one
+        of your notifications. Without `title` the AI writes one in your working language. The comment's
+        group gets the line "Task '...' was assigned to the group" and its members a notification.
+        linked_record: "kind:id" of a business record, e.g. "leads:12"."""
+        return caller.run(
+            ctx,
+            lambda s, u: ai_tools.create_todo(
+                s,
+                user=u,
+                comment_id=comment_id,
+                notification_id=notification_id,
+                title=title,
+                linked_record=linked_record,
             ),
         )
 

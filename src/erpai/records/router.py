@@ -6,11 +6,12 @@ from fastapi import APIRouter, Body, Depends, Path, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from erpai.auth import CurrentUser, SessionDep
-from erpai.common import Id, Page, PageParams, page_params
+from erpai.common import Id, Page, PageParams, error_responses, page_params
 from erpai.qas.router import IMPORT_RESPONSES, ImportFormat, read_import
 from erpai.qas.schemas import ImportResult
 from erpai.records import service
 from erpai.records.io import import_records
+from erpai.records.translation import TranslateRequest, TranslationRead, translate_field
 from erpai.routing import SessionReleasingRoute
 from erpai.rules.engine import Firing
 from erpai.rules.schemas import RunRead
@@ -65,6 +66,17 @@ def update_record(kind: Kind, record_id: Id, body: RecordBody, session: SessionD
 def delete_record(kind: Kind, record_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     service.delete_record(session, kind=kind, record_id=record_id, actor=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{kind}/{record_id}/translate", response_model=TranslationRead, responses=error_responses(502, 503, 504)
+)
+def translate(
+    kind: Kind, record_id: Id, data: TranslateRequest, session: SessionDep, user: CurrentUser
+) -> TranslationRead:
+    """AI translation of a multilanguage field: into every active language without a value, or with
+    ``target_language`` into that one (from ``source_language`` or the first language that has a value)."""
+    return translate_field(session, kind=kind, record_id=record_id, data=data, actor=user)
 
 
 @router.post(

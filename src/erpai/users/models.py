@@ -30,6 +30,9 @@ class User(Base):
     model_id: Mapped[int | None] = mapped_column(
         ForeignKey("ai_models.id", ondelete="SET NULL", use_alter=True), index=True
     )
+    # The language AI-written texts for this user are in (to-do titles), e.g. "de"; None: the first active
+    # record language.
+    working_language: Mapped[str | None] = mapped_column(String(16))
     creation_time_utc: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -9,7 +9,15 @@ from erpai.common import Id, Page, PageParams, page_params
 from erpai.errors import Forbidden
 from erpai.routing import SessionReleasingRoute
 from erpai.users import service
-from erpai.users.schemas import TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
+from erpai.users.schemas import (
+    MeUpdate,
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 
 router = APIRouter(route_class=SessionReleasingRoute, prefix="/users", tags=["users"])
 
@@ -17,6 +25,12 @@ router = APIRouter(route_class=SessionReleasingRoute, prefix="/users", tags=["us
 @router.get("/me", response_model=UserRead)
 def read_me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
+
+
+@router.patch("/me", response_model=UserRead)
+def update_me(data: MeUpdate, session: SessionDep, user: CurrentUser) -> UserRead:
+    """Your own settings: ``working_language`` (AI-written to-do titles are in it)."""
+    return UserRead.model_validate(service.update_me(session, user=user, data=data))
 
 
 @router.get("", response_model=Page[UserRead])

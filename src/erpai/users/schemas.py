@@ -12,6 +12,11 @@ PersonName = Annotated[str, Text(min_length=1, max_length=PERSON_NAME_MAX)]
 Email = Annotated[str, Text(max_length=EMAIL_MAX)]
 
 UserTypeName = Literal["internal", "virtual"]
+LanguageCode = Annotated[
+    str,
+    Text(min_length=2, max_length=16, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"),
+    Field(description='A language code such as "en", "de", "bg" or "pt-BR".'),
+]
 
 
 class UserCreate(BaseModel):
@@ -32,6 +37,17 @@ class UserUpdate(BaseModel):
     is_admin: bool | None = None
     is_active: bool | None = None
     model_id: Id | None = None
+    working_language: LanguageCode | None = None
+
+
+class MeUpdate(BaseModel):
+    """What every user changes about themselves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    working_language: LanguageCode | None = Field(
+        default=None, description="AI-written texts for you (to-do titles) are in this language."
+    )
 
 
 class UserRead(ORMModel):
@@ -43,6 +59,7 @@ class UserRead(ORMModel):
     is_admin: bool
     is_active: bool
     model_id: int | None
+    working_language: str | None
     creation_time_utc: UTCDateTime
 
 

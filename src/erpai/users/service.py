@@ -15,7 +15,7 @@ from erpai.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthoriz
 from erpai.security import hash_token, new_api_token
 from erpai.settings.service import get_int_setting
 from erpai.users.models import ApiToken, User, UserType
-from erpai.users.schemas import UserCreate, UserUpdate
+from erpai.users.schemas import MeUpdate, UserCreate, UserUpdate
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 TYPE_CODES = {"internal": UserType.INTERNAL.value, "virtual": UserType.VIRTUAL.value}
@@ -80,6 +80,18 @@ def update_user(session: Session, *, user_id: int, data: UserUpdate, actor_id: i
         setattr(user, key, value)
     record_change(
         session, user_id=actor_id, entity="user", entity_id=user.id, action="update", changes=changes
+    )
+    session.commit()
+    return user
+
+
+def update_me(session: Session, *, user: User, data: MeUpdate) -> User:
+    """What a user changes about themselves (their working language); audited."""
+    changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    record_change(
+        session, user_id=user.id, entity="user", entity_id=user.id, action="update", changes=changes
     )
     session.commit()
     return user

@@ -16,6 +16,8 @@ from erpai.db import SessionOpener, stream_sessions
 from erpai.errors import DomainError
 from erpai.routing import SessionReleasingRoute
 from erpai.settings.service import get_int_setting
+from erpai.todos.schemas import TodoFromComment
+from erpai.todos.service import create_todo_from_comment
 from erpai.users.service import find_user
 from erpai.web.deps import Web, WebDep
 from erpai.web.forms import form_values, read_form
@@ -146,6 +148,23 @@ async def post_comment_submit(group_id: int, web: WebDep) -> Response:
         "thinking_for": comment.id if tasks else None,
     }
     return page(web, "chat/_composer.html", context)
+
+
+@router.post("/chat/{group_id}/comments/{comment_id}/todo")
+async def create_todo_submit(group_id: int, comment_id: int, web: WebDep) -> Response:
+    """ "Create task" on a comment: the AI titles it unless the user typed a title."""
+    values = form_values(await read_form(web.request), only=("title",))
+    title = (values.get("title") or "").strip() or None
+    try:
+        data = parse_form(TodoFromComment, {"comment_id": comment_id, "title": title})
+        created = create_todo_from_comment(web.session, data=data, actor=web.user)
+    except DomainError as exc:
+        web.session.rollback()
+        status = 200 if is_htmx(web.request) else exc.status_code
+        return page(web, "chat/_todo.html", {"error": exc.message}, status_code=status)
+    if not is_htmx(web.request):
+        return redirect(web, f"/chat/{group_id}")
+    return page(web, "chat/_todo.html", {"created": created})
 
 
 @router.post("/chat/{group_id}/train")

@@ -77,9 +77,7 @@ async def add_qa(model_id: int, web: WebDep) -> Response:
     model = get_model(web.session, model_id=model_id)
     values = form_values(await read_form(web.request), nullable=("notes",), only=QA_FIELDS)
     try:
-        create_qa(
-            web.session, data=parse_form(QACreate, values | {"model_id": model_id}), actor=web.user
-        )
+        create_qa(web.session, data=parse_form(QACreate, values | {"model_id": model_id}), actor=web.user)
     except DomainError as exc:
         web.session.rollback()
         blank = {"section": "", "qa_type": "", "active": "", "q": ""}

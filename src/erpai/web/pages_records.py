@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -10,12 +11,14 @@ from fastapi.responses import Response
 from erpai.common import PageParams
 from erpai.errors import DomainError
 from erpai.records.kinds import KINDS, KindSpec, kind_spec
+from erpai.records.languages import language_name
 from erpai.records.service import RuleRefused, get_record, list_records, save_record
+from erpai.records.translation import TranslateRequest, translate_field
 from erpai.records.values import active_languages
 from erpai.routing import SessionReleasingRoute
 from erpai.web.deps import Web, WebDep
 from erpai.web.forms import read_form
-from erpai.web.render import form_error, page, redirect
+from erpai.web.render import form_error, page, parse_form, redirect
 
 router = APIRouter(route_class=SessionReleasingRoute)
 PAGE = 50
@@ -44,12 +47,13 @@ def _form(
     context = {
         "spec": spec, "record": record, "values": values, "languages": active_languages(web.session),
         "kinds": list(KINDS), "choice_options": {f.name: [(c, c) for c in f.choices] for f in spec.fields},
+        "lang_pairs": [(code, f"{code} ({language_name(code)})") for code in active_languages(web.session)],
         **extra,
     }  # fmt: skip
     error = context.pop("exc", None)
     if error is not None:
         return form_error(web, "records/form.html", context, error)
-    return page(web, "records/form.html", context)
+    return page(web, "records/form.html", context, status_code=context.pop("status", 200))
 
 
 @router.get("/records")
@@ -109,3 +113,22 @@ async def _submit(web: Web, spec: KindSpec, record_id: int | None) -> Response:
     if firing.warnings:
         return _form(web, spec, saved, saved, warnings=[w.message for w in firing.warnings], saved=True)
     return redirect(web, f"/records/{spec.name}/{saved['id']}?saved=1")
+
+
+@router.post("/records/{kind}/{record_id}/translate")
+async def translate_submit(kind: str, record_id: int, web: WebDep) -> Response:
+    """The record page's "Translate" button: AI fills the empty languages of one field (or the one chosen)."""
+    form = await read_form(web.request)
+    values = {
+        k: str(form.get(k) or "").strip() or None for k in ("field", "source_language", "target_language")
+    }
+    spec = kind_spec(kind)
+    try:
+        data = parse_form(TranslateRequest, values)
+        result = translate_field(web.session, kind=kind, record_id=record_id, data=data, actor=web.user)
+    except DomainError as exc:
+        web.session.rollback()
+        record = get_record(web.session, kind=kind, record_id=record_id)
+        return _form(web, spec, record, record, translate_error=exc.message, status=exc.status_code)
+    done = ", ".join(result.translated) or "nothing (every language has a text)"
+    return redirect(web, f"/records/{kind}/{record_id}?{urlencode({'translated': done})}")

@@ -29,9 +29,7 @@ EVENTS = [
     ("attribute_changed", "attribute changed"),
     ("commit", "commit"),
 ]
-EXAMPLE = (
-    '[{"type": "AIWARNING", "prompt": "Is \'{Name}\' a real name?", "message": "Odd name: {Name}"}]'
-)
+EXAMPLE = '[{"type": "AIWARNING", "prompt": "Is \'{Name}\' a real name?", "message": "Odd name: {Name}"}]'
 OUTCOMES = ("set", "passed", "failed", "warned", "timed_out", "error")
 PAGE = 50
 

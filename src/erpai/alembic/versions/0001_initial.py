@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 08:03:32.280374
+Create Date: 2026-12-02 08:06:09.699666
 """
 
 from collections.abc import Sequence
@@ -148,6 +148,7 @@ def upgrade() -> None:
         sa.Column("is_admin", sa.Boolean(), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("model_id", sa.Integer(), nullable=True),
+        sa.Column("working_language", sa.String(length=16), nullable=True),
         sa.Column("creation_time_utc", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["model_id"],
