@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 sys.path.insert(0, str(ROOT / "bench"))
 from chat_load_world import QUESTIONS, World, compile_arbiters, seed  # noqa: E402
+from proc_cpu import load_average, tree_cpu_seconds  # noqa: E402
 
 MARKER = re.compile(r"\bm-\d+-\d+\b")
 WARM_UP_PER_PROCESS = 4
@@ -289,7 +290,10 @@ def run(url: str, label: str, args: argparse.Namespace) -> bool:
         warm = WARM_UP_PER_PROCESS * (1 + len(workers))
         cold = warm_up(base, world, warm, args.timeout)
         print(f"{label}: warm-up ({warm} questions answered with cold encoders): {cold:.1f} s")
+        before, started_at = sum(tree_cpu_seconds(p.pid) for p in [server, *workers]), load_average()
         results, comments, posting, drained = load(base, world, args, warm)
+        cpu = sum(tree_cpu_seconds(p.pid) for p in [server, *workers]) - before
+        print(f"{label}: server + workers used {cpu:.1f} CPU s ({started_at} -> {load_average()})")
     finally:
         for process in [server, *workers]:
             process.terminate()

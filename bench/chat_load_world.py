@@ -49,7 +49,7 @@ class World:
     tokens: list[str]  # one per client
     client_group: list[int]
     answers: set[str]
-    owner_id: int  # the user who starts the compiles
+    owner_id: int  # the user who starts the compiles (an admin)
 
 
 def _arbiters(
@@ -98,7 +98,10 @@ def seed(url: str, clients: int, groups: int) -> World:
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
         people = [
-            create_user(session, data=UserCreate(login=f"p{i}", name=f"Person {i}"), actor_id=None)
+            # Person 0 starts the compiles, which needs an admin.
+            create_user(
+                session, data=UserCreate(login=f"p{i}", name=f"Person {i}", is_admin=i == 0), actor_id=None
+            )
             for i in range(clients)
         ]
         tokens = [create_token(session, user_id=p.id)[1] for p in people]

@@ -17,7 +17,12 @@ from erpai.ai_models.models import AIModel
 from erpai.answering.service import answer_question
 from erpai.compilations.jobs import run_compilation
 from erpai.compilations.models import Compilation
-from erpai.compilations.service import recover_interrupted_compilations, start_compilation
+from erpai.compilations.service import (
+    COMPILE_JOB,
+    queue_compilation,
+    recover_interrupted_compilations,
+    start_compilation,
+)
 from erpai.jobs.queue import enqueue, set_backend
 from tests.compilations.factories import admin_with_token, local_provider, model_with_qas
 
@@ -87,8 +92,7 @@ def test_procrastinate_runs_the_compile_on_postgresql(live_engine: Engine, live_
     set_backend(backend)
     user, _ = admin_with_token(live_session)
     model = model_with_qas(live_session, name="HR", user=user, provider=local_provider(live_session))
-    compilation = start_compilation(live_session, model_id=model.id, user_id=user.id)
-    enqueue("compilations.run", compilation_id=compilation.id)
+    compilation = queue_compilation(live_session, model_id=model.id, user_id=user.id)
     assert backend.wait_idle(timeout=120)
     live_session.rollback()  # end any read snapshot
     live_session.expire_all()
@@ -101,9 +105,8 @@ def test_in_process_worker_runs_the_compile(live_engine: Engine, live_session: S
 
     user, _ = admin_with_token(live_session)
     model = model_with_qas(live_session, name="HR", user=user, provider=local_provider(live_session))
-    compilation = start_compilation(live_session, model_id=model.id, user_id=user.id)
-    enqueue("compilations.run", compilation_id=compilation.id)
-    enqueue("compilations.run", compilation_id=compilation.id)  # a duplicate delivery is a no-op
+    compilation = queue_compilation(live_session, model_id=model.id, user_id=user.id)
+    enqueue(COMPILE_JOB, compilation_id=compilation.id)  # a duplicate delivery is a no-op
     wait_for_jobs()
     live_session.rollback()  # end any read snapshot
     live_session.expire_all()

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from erpai.compilations.models import Compilation
-from erpai.compilations.service import start_compilation
+from erpai.compilations.service import COMPILE_JOB, queue_compilation, start_compilation
 from erpai.db import session_factory, utcnow
 from erpai.jobs.models import Job
 from erpai.jobs.queue import InProcessBackend, enqueue, set_backend, task
@@ -149,6 +149,22 @@ def test_the_sweep_enqueues_a_compile_whose_enqueue_was_lost(
     assert (job.name, job.kwargs_json) == ("compilations.run", f'{{"compilation_id":{compilation.id}}}')
     recover_interrupted_work()  # still queued: not enqueued twice
     assert len(_jobs(live_session)) == 1
+    assert table.wait_idle(timeout=120)
+    live_session.rollback()
+    live_session.expire_all()
+    done = live_session.get(Compilation, compilation.id)
+    assert done is not None and done.is_successful, done.error_message if done else None
+
+
+def test_queue_compilation_starts_the_compile_and_enqueues_its_job(
+    table: TableBackend, live_session: Session
+) -> None:
+    """The one call behind the API, the CLI and the web UI: a New compilation and exactly one job."""
+    user, _ = admin_with_token(live_session)
+    model = model_with_qas(live_session, name="HR", user=user, provider=local_provider(live_session))
+    compilation = queue_compilation(live_session, model_id=model.id, user_id=user.id)
+    (job,) = _jobs(live_session)
+    assert (job.name, job.kwargs_json) == (COMPILE_JOB, f'{{"compilation_id":{compilation.id}}}')
     assert table.wait_idle(timeout=120)
     live_session.rollback()
     live_session.expire_all()

@@ -121,6 +121,7 @@ def _plan(session: Session, *, model_id: int, question: str, context: Sequence[C
     if build is not None:
         threshold = threshold_for(model.operating_point, build[1].head.threshold)
         embedder = resolve_embedder(session, build[1].embedder)
+        session.commit()  # no database lock (SQLite: the write lock) is held while the question is embedded
         result, matches = retrieve(build[1], text, threshold=threshold, embedder=embedder)
         result.compilation_id = build[0]
     else:

@@ -25,8 +25,8 @@ from erpai.compilations import service
 from erpai.compilations.models import CompilationStatus
 from erpai.compilations.schemas import AssetRead, CompilationRead
 from erpai.config import get_settings
-from erpai.jobs.queue import InProcessBackend, enqueue, get_backend
-from erpai.jobs.recovery import COMPILE_JOB, recover_interrupted_work
+from erpai.jobs.queue import InProcessBackend, get_backend
+from erpai.jobs.recovery import recover_interrupted_work
 from erpai.jobs.table import TableBackend, run_in_foreground
 from erpai.jobs.table_worker import run_table_worker
 
@@ -75,22 +75,20 @@ def compile_command(
 ) -> None:
     """Compile a model into a new build."""
     user_id = _acting_user_id(as_user)
+    inline = wait and isinstance(get_backend(), InProcessBackend)  # tests and erpai eval: no worker at all
+    start = service.start_compilation if inline else service.queue_compilation
     with cli_session() as session:
         target = find_model(session, ref=model)
-        compilation = service.start_compilation(
-            session, model_id=target.id, user_id=user_id, kind=kind.replace("-", "_")
-        )
-    job = {"compilation_id": compilation.id}
-    if wait and isinstance(get_backend(), InProcessBackend):  # tests and erpai eval: no worker at all
+        compilation = start(session, model_id=target.id, user_id=user_id, kind=kind.replace("-", "_"))
+    if inline:
         _run_inline(compilation.id)
-    else:
-        enqueue(COMPILE_JOB, **job)
     if not wait:
         emit(CompilationRead.model_validate(compilation), as_json, [])
         err_console.print(f"compilation {compilation.id} is queued; {WORKER_HINT}")
         return
     if isinstance(get_backend(), TableBackend):
-        run_in_foreground(COMPILE_JOB, job, runner=lambda: _run_inline(compilation.id))
+        job = {"compilation_id": compilation.id}
+        run_in_foreground(service.COMPILE_JOB, job, runner=lambda: _run_inline(compilation.id))
     result = _wait_for(compilation.id, timeout)
     _report(result, as_json)
 

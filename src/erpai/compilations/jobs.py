@@ -27,6 +27,7 @@ from erpai.compilations.progress import ProgressRecorder
 from erpai.compilations.provider_embedder import embedder_name_for
 from erpai.compilations.service import (
     ACTIVE_STATES,
+    COMPILE_JOB,
     _notify_completion,
     fail_compilation,
 )
@@ -89,7 +90,7 @@ def _claim(session: Session, compilation_id: int) -> bool:
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
-@task("compilations.run")
+@task(COMPILE_JOB)
 def run_compilation(*, compilation_id: int, progress: Progress | None = None) -> None:
     with session_factory()() as session:
         if not _claim(session, compilation_id):

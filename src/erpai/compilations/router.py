@@ -8,7 +8,6 @@ from erpai.auth import AdminUser, CurrentUser, SessionDep
 from erpai.common import Id, Page, PageParams, page_params
 from erpai.compilations import service
 from erpai.compilations.schemas import AssetRead, CompilationRead, CompileRequest, HitRead
-from erpai.jobs.queue import enqueue
 from erpai.routing import SessionReleasingRoute
 
 router = APIRouter(route_class=SessionReleasingRoute, tags=["compilations"])
@@ -21,8 +20,7 @@ def compile_model(
     model_id: Id, session: SessionDep, admin: AdminUser, data: CompileRequest | None = None
 ) -> CompilationRead:
     kind = (data or CompileRequest()).kind
-    compilation = service.start_compilation(session, model_id=model_id, user_id=admin.id, kind=kind)
-    enqueue("compilations.run", compilation_id=compilation.id)
+    compilation = service.queue_compilation(session, model_id=model_id, user_id=admin.id, kind=kind)
     return CompilationRead.model_validate(compilation)
 
 

@@ -20,11 +20,13 @@ from erpai.compilations.schemas import CompilationRead
 from erpai.config import get_settings
 from erpai.db import utcnow
 from erpai.errors import Conflict, InvalidInput, NotFound
+from erpai.jobs.queue import enqueue
 from erpai.jobs.workers import worker_is_gone
 from erpai.permissions.service import can_train_model, require_admin_user, require_train_model
 from erpai.users.models import User
 
 ACTIVE_STATES = (CompilationStatus.NEW.value, CompilationStatus.RUNNING.value)
+COMPILE_JOB = "compilations.run"
 
 
 def get_compilation(session: Session, *, compilation_id: int) -> Compilation:
@@ -72,10 +74,21 @@ def list_assets(session: Session, *, compilation_id: int, actor: User) -> list[C
     return list(compilation.assets)
 
 
+def queue_compilation(
+    session: Session, *, model_id: int, user_id: int, kind: str = "retrieval"
+) -> Compilation:
+    """Starts a compilation and enqueues its job after the commit: what the API, the CLI and the web UI
+    call. A crash between the two leaves a New compilation that recovery enqueues again."""
+    compilation = start_compilation(session, model_id=model_id, user_id=user_id, kind=kind)
+    enqueue(COMPILE_JOB, compilation_id=compilation.id)
+    return compilation
+
+
 def start_compilation(
     session: Session, *, model_id: int, user_id: int, kind: str = "retrieval"
 ) -> Compilation:
-    """Creates the New compilation (the caller enqueues the job after this commit); admins only."""
+    """Creates the New compilation, committed, without a job: :func:`queue_compilation` enqueues one;
+    ``erpai eval``, the demo and the CLI's in-process path run it here. Admins only."""
     require_admin_user(session, user_id=user_id)
     model = get_model(session, model_id=model_id)
     if kind not in {k.value for k in BuildKind}:

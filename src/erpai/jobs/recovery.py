@@ -14,13 +14,12 @@ from sqlalchemy import select
 
 from erpai.chat.recovery import recover_arbiter_tasks
 from erpai.compilations.models import Compilation, CompilationStatus
-from erpai.compilations.service import recover_interrupted_compilations
+from erpai.compilations.service import COMPILE_JOB, recover_interrupted_compilations
 from erpai.db import session_factory
 from erpai.jobs.queue import InProcessBackend, enqueue, get_backend
 from erpai.jobs.table import TableBackend, fail_dead_jobs, is_settled
 
 log = logging.getLogger("erpai.jobs")
-COMPILE_JOB = "compilations.run"
 
 
 def recover_interrupted_work() -> list[int]:

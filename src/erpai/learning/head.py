@@ -120,7 +120,10 @@ class IntentHead:
             raise ValueError(f"unknown mode {mode!r}; use 'auto', 'trained' or 'raw'")
         cfg = config or TrainConfig()
         cfg = _small_data_config(cfg, len(y))
-        W, C = train_heads(X, y, k, cfg, seed=seed)
+        # One BLAS thread: the many small GEMMs of training lose far more to thread hand-offs than they
+        # gain (8x slower with 2 OpenBLAS threads on a busy 2-core machine); the encoders run meanwhile.
+        with _one_blas_thread():
+            W, C = train_heads(X, y, k, cfg, seed=seed)
         head = cls("trained", y, np.zeros((0, 0), np.float32), k, W=W, C=C,
                    params=_Params(DEFAULT_TRAINED_THRESHOLD))
         head.feats = head._features(X)

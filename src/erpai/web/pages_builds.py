@@ -16,10 +16,9 @@ from erpai.compilations.service import (
     cancel_compilation,
     get_compilation,
     list_compilations,
-    start_compilation,
+    queue_compilation,
 )
 from erpai.errors import DomainError
-from erpai.jobs.queue import enqueue
 from erpai.providers.registry import capabilities_of
 from erpai.routing import SessionReleasingRoute
 from erpai.web.deps import Web, WebAdminDep, WebDep
@@ -61,12 +60,11 @@ def builds_tab(model_id: int, web: WebDep, offset: int = Query(default=0, ge=0))
 async def compile_submit(model_id: int, web: WebAdminDep) -> Response:
     kind = form_values(await read_form(web.request), only=("kind",)).get("kind") or "retrieval"
     try:
-        compilation = start_compilation(web.session, model_id=model_id, user_id=web.user.id, kind=kind)
+        compilation = queue_compilation(web.session, model_id=model_id, user_id=web.user.id, kind=kind)
     except DomainError as exc:
         web.session.rollback()
         extra = {"error": exc.message, "error_field": exc.field, "status": exc.status_code}
         return _builds_tab(web, model_id, 0, extra)
-    enqueue("compilations.run", compilation_id=compilation.id)
     return redirect(web, f"/builds/{compilation.id}")
 
 
