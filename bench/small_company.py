@@ -24,7 +24,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clinc_cache import cache_dir, load_embedded
-from erpai.learning.calibration import fit_logistic, negative_questions, small_features, small_parts
+from erpai.learning.calibration import (
+    fit_logistic,
+    negative_questions,
+    small_confidence,
+    small_features,
+    small_parts,
+)
 from erpai.learning.embedders import get_embedder
 from erpai.learning.head import IntentHead
 from erpai.learning.metrics import ece, quality_metrics
@@ -108,15 +114,22 @@ def run(p: Pools, negs: np.ndarray, embedder: str, seeds: range,
     return out
 
 
-def fit(p: Pools, negs: np.ndarray, seeds: range, parts: tuple[int, ...]) -> np.ndarray:
-    feats, goods = [], []
+def fit(p: Pools, negs: np.ndarray, seeds: range, parts: tuple[int, ...]) -> tuple[np.ndarray, float]:
+    """Coefficients, and the threshold maximising the mean of in-scope accuracy and OOS recall."""
+    feats, goods, ins = [], [], []
     for seed in seeds:
         (X, y), (Xt, yt) = company(p, np.random.default_rng(seed), intents=int(10 + seed % 21), per=(1, 5),
                                    test_per=5, oos_share=0.5)
         label, _, f = small_features(Xt, X, y, negs, parts)
         feats.append(f)
         goods.append((yt >= 0) & (label == yt))
-    return fit_logistic(np.concatenate(feats), np.concatenate(goods))
+        ins.append(yt >= 0)
+    coef = fit_logistic(np.concatenate(feats), np.concatenate(goods))
+    conf = [small_confidence(f, coef) for f in feats]
+    grid = np.round(np.arange(0.25, 0.61, 0.05), 2)
+    balanced = [np.mean([(np.mean(g[i] & (c[i] >= t)) + np.mean(c[~i] < t)) / 2
+                         for c, g, i in zip(conf, goods, ins, strict=True)]) for t in grid]
+    return coef, float(grid[int(np.argmax(balanced))])
 
 
 SMALL = {"intents": 0, "per": (1, 5), "test_per": 5, "oos_share": 0.5}
@@ -136,9 +149,10 @@ def main() -> None:
     args = parser.parse_args()
     negs = embedded_negatives(args.embedder)
     if args.fit:
-        coef = fit(pools(args.embedder, "val"), negs, range(1000, 1000 + 4 * args.seeds),
-                   small_parts(args.embedder))
-        print(f'"{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+        coef, threshold = fit(pools(args.embedder, "val"), negs, range(1000, 1000 + 4 * args.seeds),
+                              small_parts(args.embedder))
+        print(f'SMALL_COEFFICIENTS "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+        print(f'SMALL_THRESHOLDS "{args.embedder}": {threshold}')
         return
     p = pools(args.embedder, "test")
     mean = run(p, negs, args.embedder, range(args.seeds),

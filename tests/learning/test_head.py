@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from erpai.learning.calibration import small_threshold
 from erpai.learning.embedders import DEFAULT_EMBEDDER, EMBEDDER_NAMES, get_embedder
 from erpai.learning.head import IntentHead, Prediction
 
@@ -79,17 +80,17 @@ def test_raw_mode_confidence_is_a_probability_only_large_validation_moves_it() -
     rng = np.random.default_rng(5)
     negatives = _unit(rng.standard_normal((30, X.shape[1])).astype(np.float32))
     head = IntentHead.fit(X, y, negatives=negatives)
-    assert head.threshold == 0.5
+    assert head.threshold == small_threshold(None)
     oos = _unit(rng.standard_normal((5, X.shape[1])).astype(np.float32))
     near = _unit(centres[np.arange(5)] + 0.3 * rng.standard_normal((5, X.shape[1])).astype(np.float32))
     labels = np.concatenate([np.arange(5), -np.ones(5, np.int64)])
     params = head.calibrate(np.concatenate([near, oos]), labels)
-    assert head.threshold == 0.5                     # 5 + 5 rows: too few to move it
+    assert head.threshold == small_threshold(None)                     # 5 + 5 rows: too few to move it
     assert params["val_in_scope_accuracy"] == 1.0 and params["val_oos_recall"] == 1.0
     many = _unit(rng.standard_normal((25, X.shape[1])).astype(np.float32))
     near = _unit(centres[np.arange(25) % 5] + 0.3 * rng.standard_normal((25, X.shape[1])).astype(np.float32))
     head.calibrate(np.concatenate([near, many]), np.concatenate([np.arange(25) % 5, -np.ones(25, np.int64)]))
-    assert head.threshold != 0.5
+    assert head.threshold != small_threshold(None)
     again = IntentHead.from_bytes(head.to_bytes())
     before, after = head.predict(near), again.predict(near)
     assert np.allclose([p.confidence for p in before], [p.confidence for p in after], atol=2e-2)

@@ -27,7 +27,14 @@ from typing import Any
 import numpy as np
 
 from erpai.learning._train import TrainConfig, cosine_scores, project, train_heads
-from erpai.learning.calibration import small_coefficients, small_confidence, small_features, small_parts
+from erpai.learning.calibration import (
+    FEATURES,
+    small_coefficients,
+    small_confidence,
+    small_features,
+    small_parts,
+    small_threshold,
+)
 
 __all__ = ["DEFAULT_RAW_THRESHOLDS", "IntentHead", "Prediction", "TrainConfig"]
 
@@ -43,9 +50,7 @@ DEFAULT_RAW_THRESHOLDS: dict[str, float] = {
     "minilm": 0.39, "e5-small": 0.87, "minilm-e5": 0.625, "char": 0.355,
 }
 DEFAULT_TEMPERATURE = 0.04
-_FORMAT = 2
-#: Confidence threshold of the raw mode's calibrated probability (answer when more likely right than not).
-DEFAULT_SMALL_THRESHOLD = 0.5
+_FORMAT = 3
 
 
 @dataclass
@@ -90,6 +95,7 @@ class IntentHead:
     coef: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))   # raw mode: logistic
     negs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # synthetic negatives
     parts: tuple[int, ...] = ()             # raw mode: part widths of a concatenated embedder
+    features: int = FEATURES                # raw mode: confidence feature set (1: builds before format 3)
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -114,7 +120,7 @@ class IntentHead:
             thr = DEFAULT_RAW_THRESHOLDS.get(embedder or "", DEFAULT_RAW_THRESHOLDS[""])
             negs = _unit_rows(negatives) if negatives is not None and len(negatives) else np.zeros(
                 (0, X.shape[1]), np.float32)
-            return cls("raw", y, X, k, params=_Params(thr, threshold=DEFAULT_SMALL_THRESHOLD),
+            return cls("raw", y, X, k, params=_Params(thr, threshold=small_threshold(embedder)),
                        coef=small_coefficients(embedder), negs=negs, parts=small_parts(embedder))
         if mode != "trained":
             raise ValueError(f"unknown mode {mode!r}; use 'auto', 'trained' or 'raw'")
@@ -182,7 +188,7 @@ class IntentHead:
             label, score, neighbour = self._scores(X)
             return label, self.confidence(score), neighbour
         label, neighbour, feats = small_features(
-            _unit_rows(np.atleast_2d(X)), self.feats, self.labels, self.negs, self.parts)
+            _unit_rows(np.atleast_2d(X)), self.feats, self.labels, self.negs, self.parts, self.features)
         return label, small_confidence(feats, self.coef), neighbour
 
     def confidence(self, score: np.ndarray) -> np.ndarray:
@@ -260,7 +266,8 @@ class IntentHead:
         """np.savez (no pickle); training features stored as float16."""
         buf = io.BytesIO()
         p = self.params
-        meta = np.array([_FORMAT, self.k, p.center, p.temperature, p.threshold], dtype=np.float64)
+        meta = np.array([_FORMAT, self.k, p.center, p.temperature, p.threshold, self.features],
+                        dtype=np.float64)
         np.savez_compressed(buf, mode=np.array(self.mode), meta=meta, labels=self.labels.astype(np.int32),
                             feats=self.feats.astype(np.float16), W=self.W, C=self.C,
                             coef=self.coef.astype(np.float32), negs=self.negs.astype(np.float16),
@@ -271,7 +278,7 @@ class IntentHead:
     def from_bytes(cls, data: bytes) -> IntentHead:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             meta = z["meta"]
-            if int(meta[0]) not in (1, _FORMAT):
+            if int(meta[0]) not in (1, 2, _FORMAT):
                 raise ValueError(f"unsupported IntentHead format {int(meta[0])}")
             params = _Params(float(meta[2]), float(meta[3]), float(meta[4]))
             feats = _unit_rows(z["feats"].astype(np.float32))
@@ -282,6 +289,7 @@ class IntentHead:
                 negs = z["negs"].astype(np.float32)
                 head.negs = _unit_rows(negs) if len(negs) else negs
                 head.parts = tuple(int(v) for v in z["parts"])
+            head.features = int(meta[5]) if int(meta[0]) >= 3 else 1
             return head
 
 
