@@ -98,8 +98,11 @@ KEYS = ("in_scope_accuracy", "oos_recall", "oos_precision", "oos_f1", "auroc", "
 
 def run(p: Pools, negs: np.ndarray, embedder: str, seeds: range,
         shape: Callable[[int], dict[str, Any]]) -> dict[str, float]:
-    """Mean of the per-company figures, plus ECE over all companies' questions pooled (``ece_pooled``)."""
-    rows, confs, goods = [], [], []
+    """Mean of the per-company figures, plus ECE over all companies' questions pooled (``ece_pooled``) and
+    ``ece_floor``: the mean per-company ECE that perfectly calibrated confidences would show (outcomes drawn
+    as Bernoulli(confidence); 10 bins over 100-300 questions leave that much noise)."""
+    rows, confs, goods, floors = [], [], [], []
+    draw = np.random.default_rng(0)
     for seed in seeds:
         (X, y), (Xt, yt) = company(p, np.random.default_rng(seed), **shape(seed))
         head = IntentHead.fit(X, y, embedder=embedder, negatives=negs, seed=seed)
@@ -109,8 +112,10 @@ def run(p: Pools, negs: np.ndarray, embedder: str, seeds: range,
         goods.append((yt >= 0) & (label == yt))
         m = quality_metrics(confs[-1], goods[-1], yt >= 0, head.threshold)
         rows.append({k: float(m[k]) for k in KEYS if m[k] is not None})  # type: ignore[arg-type]
+        floors += [ece(confs[-1], draw.random(len(confs[-1])) < confs[-1]) or 0.0 for _ in range(10)]
     out = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
     out["ece_pooled"] = float(ece(np.concatenate(confs), np.concatenate(goods)) or 0.0)
+    out["ece_floor"] = float(np.mean(floors))
     return out
 
 

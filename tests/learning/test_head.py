@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
@@ -142,3 +144,24 @@ def test_bulgarian_paraphrase_with_default_embedder() -> None:
     assert pred.label == 0 and pred.accepted and pred.neighbour == 0
     [other] = head.predict(emb.embed(["What is the capital of Australia?"]))
     assert other.confidence < pred.confidence
+
+
+def test_builds_stored_before_feature_set_2_answer_as_before() -> None:
+    """A format-2 head (feature set 1: closest cosine, margin, gap) loads with its own features."""
+    X, y, centres = _clusters(k=5, per=2)
+    rng = np.random.default_rng(7)
+    negatives = _unit(rng.standard_normal((20, X.shape[1])).astype(np.float32))
+    head = IntentHead.fit(X, y, negatives=negatives)
+    head.features, head.coef = 1, np.array([-4.446, 7.060, 10.356, 2.842], np.float32)
+    with np.load(io.BytesIO(head.to_bytes())) as z:
+        arrays = {name: z[name] for name in z.files}
+    arrays["meta"] = np.concatenate([[2.0], arrays["meta"][1:5]])       # the format-2 layout
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    old = IntentHead.from_bytes(buf.getvalue())
+    assert old.features == 1 and IntentHead.from_bytes(IntentHead.fit(X, y).to_bytes()).features == 2
+    queries = _unit(centres + 0.3 * rng.standard_normal(centres.shape).astype(np.float32))
+    expected = [(p.label, round(p.confidence, 2)) for p in head.predict(queries)]
+    assert [(p.label, round(p.confidence, 2)) for p in old.predict(queries)] == expected
+    assert [p.confidence for p in old.predict(queries)] != [p.confidence for p in IntentHead.fit(
+        X, y, negatives=negatives).predict(queries)]

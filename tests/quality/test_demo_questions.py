@@ -2,9 +2,10 @@
 
 Targets: 20/20 paraphrases answered right, >= 19/20 unrelated questions refused, no wrong answer above 0.6.
 None of these questions is a training or validation Q&A of the demo, nor one of the shipped negatives.
-Measured (default embedder): 18/20 right, 18/20 refused; wrong answers given: "What colour is the sky?"
-(brand colour, 0.947; was 0.999) and "Do you sell laptops?" (IT help desk, 0.552). The floors below are
-what is reached today, so a regression fails; the targets are not met yet.
+Measured (default embedder, small-company feature set 2): 19/20 right ("Do new customers have to pay
+upfront?" is refused: only the answer's text mentions new customers), 19/20 refused; the one wrong answer
+given is "What colour is the sky?" (brand colour, 0.988). The refusal target is asserted; the paraphrase
+floor is what is reached today (target 20/20, not met yet), so a regression fails.
 """
 
 from __future__ import annotations
@@ -87,6 +88,6 @@ def test_demo_company_answers_paraphrases_and_refuses_unrelated(cli_db: str) -> 
                 confident_wrong.append((question, result.answer, result.confidence))
     missed = [q for (q, _), ok in zip(PARAPHRASES, right, strict=True) if not ok]
     answered = [q for q, ok in zip(UNRELATED, refused, strict=True) if not ok]
-    assert sum(right) >= 18, missed
-    assert sum(refused) >= 18, answered
+    assert sum(right) >= 19, missed
+    assert sum(refused) >= 19, answered
     assert len(confident_wrong) <= 1, confident_wrong
