@@ -8,7 +8,7 @@ import io
 import numpy as np
 import pytest
 
-from erpai.learning.calibration import small_threshold
+from erpai.learning.calibration import SMALL_PARTS, looks_english, small_threshold
 from erpai.learning.embedders import DEFAULT_EMBEDDER, EMBEDDER_NAMES, get_embedder
 from erpai.learning.head import IntentHead, Prediction
 
@@ -165,3 +165,27 @@ def test_builds_stored_before_feature_set_2_answer_as_before() -> None:
     assert [(p.label, round(p.confidence, 2)) for p in old.predict(queries)] == expected
     assert [p.confidence for p in old.predict(queries)] != [p.confidence for p in IntentHead.fit(
         X, y, negatives=negatives).predict(queries)]
+
+
+def test_looks_english() -> None:
+    texts = ["What colour is our logo?", "transfer $100 from savings to checking", "Wann öffnet das Büro?",
+             "Gibt es einen Mengenrabatt?", "Колко дни отпуск имам?", "¿Cuánto tarda la entrega?"]
+    assert looks_english(texts).tolist() == [True, True, False, False, False, False]
+
+
+def test_other_languages_are_scored_without_the_english_only_part() -> None:
+    """With the texts, a question not in English is scored on the parts after the first (MiniLM) only."""
+    rng = np.random.default_rng(3)
+    parts = SMALL_PARTS["minilm-muse-char"]
+    X = _unit(rng.standard_normal((6, sum(parts))).astype(np.float32))
+    y = np.arange(6) % 3
+    head = IntentHead.fit(X, y, embedder="minilm-muse-char", negatives=X[:0])
+    stored = IntentHead.from_bytes(head.to_bytes()).other_coef
+    assert len(head.other_coef) and stored.tolist() == pytest.approx(head.other_coef.tolist())
+    query = X[:1].copy()
+    # MiniLM (part 0) lost the meaning, as it does for German
+    query[:, : parts[0]] = _unit(rng.standard_normal((1, parts[0])).astype(np.float32))
+    [english] = head.predict(query, ["Which colour is it?"])
+    [german] = head.predict(query, ["Welche Farbe hat es?"])
+    assert german.label == 0 and german.confidence > english.confidence
+    assert head.predict(query)[0] == english

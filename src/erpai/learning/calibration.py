@@ -18,7 +18,9 @@ A question's features (``FEATURES = 2``):
 ``confidence = sigmoid(b + w . features)`` estimates the probability that the answer is right. The
 coefficients are fitted per embedder by logistic regression on simulated small companies built from
 CLINC150's train / val splits (``bench/small_company.py --fit``) and checked on companies built from its
-test split. Builds made before (``FEATURES = 1``: one cosine per part, nearest-neighbour margin, gap) keep
+test split. Questions that do not look English (:func:`looks_english`) are scored without an embedder's
+English-only first part (MiniLM), with the coefficients of the remaining parts (``OTHER_LANGUAGE``). Builds made
+before (``FEATURES = 1``: one cosine per part, nearest-neighbour margin, gap) keep
 their own features and coefficients.
 """
 
@@ -26,13 +28,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 __all__ = [
-    "FEATURES", "PART_WEIGHTS", "SMALL_COEFFICIENTS", "SMALL_PARTS", "SMALL_THRESHOLDS", "fit_logistic",
+    "FEATURES", "OTHER_LANGUAGE", "PART_WEIGHTS", "SMALL_COEFFICIENTS", "SMALL_PARTS", "SMALL_THRESHOLDS",
+    "fit_logistic", "looks_english",
     "negative_questions", "small_coefficients", "small_confidence", "small_features", "small_parts",
     "small_threshold",
 ]
@@ -54,10 +59,22 @@ SMALL_COEFFICIENTS: dict[str, tuple[float, ...]] = {
     "": (-2.276, -9.759, 5.629, 1.854, 1.854, 16.633, -0.413, -1.031),
     "minilm-muse-char": (-2.415, -3.591, -7.825, 1.459, 5.349, 0.333, 0.143, 4.383, -0.859, 9.910, 7.091,
                          -0.338, -0.365, -1.022),
+    "muse-char": (-2.097, -10.755, 0.298, 5.725, -3.113, 8.609, 0.571, 14.671, 0.675, -0.394, -0.923),
 }
 #: Confidence threshold per embedder: the one maximising the mean of in-scope accuracy and OOS recall on
 #: the fitting companies (answers a little more readily than 0.5).
-SMALL_THRESHOLDS: dict[str, float] = {"": 0.4, "minilm-muse-char": 0.4}
+SMALL_THRESHOLDS: dict[str, float] = {"": 0.4, "minilm-muse-char": 0.4, "muse-char": 0.4}
+#: Embedders whose first part is English only (MiniLM): questions in another language are scored without it,
+#: with the coefficients of the embedder named here (fitted on the remaining parts).
+OTHER_LANGUAGE: dict[str, str] = {"minilm-muse-char": "muse-char"}
+_ENGLISH = frozenset(
+    [
+        "the", "what", "how", "do", "does", "did", "you", "your", "is", "are", "can", "where", "when",
+        "who", "which", "why", "my", "our", "we", "of", "to", "for", "with", "and", "have", "has",
+        "should", "would", "could", "there", "this", "that", "it", "i", "me", "be", "will"
+    ]
+)
+_WORDS = re.compile(r"[^\W\d_]+")
 @lru_cache(maxsize=1)
 def negative_questions() -> tuple[str, ...]:
     """The shipped generic out-of-domain questions."""
@@ -80,6 +97,29 @@ def small_coefficients(embedder: str | None) -> np.ndarray:
 
 def small_threshold(embedder: str | None) -> float:
     return SMALL_THRESHOLDS[_key(embedder)]
+
+
+def looks_english(texts: Sequence[str]) -> np.ndarray:
+    """True for texts written in English as far as a few words tell: an English function word, or nothing
+    but ASCII letters and no word of another language's (mostly numbers, names, codes: English by default)."""
+    out = []
+    for text in texts:
+        words = _WORDS.findall(text.lower())
+        out.append(any(w in _ENGLISH for w in words) or (all(w.isascii() for w in words)
+                                                         and not any(w in _FOREIGN for w in words)))
+    return np.array(out, dtype=bool)
+
+
+_FOREIGN = frozenset(
+    [
+        "der", "die", "das", "ist", "wie", "wer", "was", "wann", "wo", "warum", "ich", "du", "wir",
+        "ihr", "sie", "und", "nicht", "ein", "eine", "einen", "mein", "unser", "gibt", "es", "le", "la",
+        "les", "est", "qui", "quel", "quelle", "comment", "pourquoi", "je", "nous", "vous", "et", "ne",
+        "pas", "une", "des", "du", "el", "los", "las", "es", "quién", "qué", "cómo", "cuándo", "dónde",
+        "por", "yo", "tengo", "hay", "una", "il", "che", "chi", "come", "quando", "dove", "perché",
+        "sono"
+    ]
+)
 
 
 def _weights(parts: tuple[int, ...]) -> np.ndarray:
