@@ -1,7 +1,8 @@
 """Simulated small companies from CLINC150: confidence without validation Q&As (issue 14).
 
     .venv/bin/python bench/small_company.py [--seeds 50] [--embedder minilm-muse-char]
-    .venv/bin/python bench/small_company.py --fit      # refit the raw-mode confidence coefficients
+    .venv/bin/python bench/small_company.py --fit      # refit the raw-mode confidence coefficients (and, for
+                                                       # an embedder in OTHER_LANGUAGE, those without part 0)
 
 Small companies: 10-30 random intents, 1-5 Q&As each from CLINC's train split, no validation; test = 5
 questions per intent from the test split, as many out-of-scope questions (half other intents' test
@@ -25,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clinc_cache import cache_dir, load_embedded
 from erpai.learning.calibration import (
+    OTHER_LANGUAGE,
     fit_logistic,
     negative_questions,
     small_confidence,
@@ -158,6 +160,17 @@ def main() -> None:
                               small_parts(args.embedder))
         print(f'SMALL_COEFFICIENTS "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
         print(f'SMALL_THRESHOLDS "{args.embedder}": {threshold}')
+        if args.embedder in OTHER_LANGUAGE:     # the same companies without the English-only first part
+            cut = small_parts(args.embedder)[0]
+            sliced = pools(args.embedder, "val")
+            sliced.train = {c: x[:, cut:] for c, x in sliced.train.items()}
+            sliced.test = {c: x[:, cut:] for c, x in sliced.test.items()}
+            sliced.oos = sliced.oos[:, cut:]
+            coef, threshold = fit(sliced, negs[:, cut:], range(1000, 1000 + 4 * args.seeds),
+                                  small_parts(args.embedder)[1:])
+            other = OTHER_LANGUAGE[args.embedder]
+            print(f'SMALL_COEFFICIENTS "{other}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+            print(f'SMALL_THRESHOLDS "{other}": {threshold}')
         return
     p = pools(args.embedder, "test")
     mean = run(p, negs, args.embedder, range(args.seeds),
