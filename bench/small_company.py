@@ -1,7 +1,8 @@
 """Simulated small companies from CLINC150: confidence without validation Q&As (issue 14).
 
     .venv/bin/python bench/small_company.py [--seeds 50] [--embedder minilm-muse-char]
-    .venv/bin/python bench/small_company.py --fit      # refit the raw-mode confidence coefficients
+    .venv/bin/python bench/small_company.py --fit      # refit the raw-mode confidence coefficients (and, for
+                                                       # an embedder in OTHER_LANGUAGE, those without part 0)
 
 Small companies: 10-30 random intents, 1-5 Q&As each from CLINC's train split, no validation; test = 5
 questions per intent from the test split, as many out-of-scope questions (half other intents' test
@@ -24,7 +25,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clinc_cache import cache_dir, load_embedded
-from erpai.learning.calibration import fit_logistic, negative_questions, small_features, small_parts
+from erpai.learning.calibration import (
+    OTHER_LANGUAGE,
+    fit_logistic,
+    negative_questions,
+    small_confidence,
+    small_features,
+    small_parts,
+)
 from erpai.learning.embedders import get_embedder
 from erpai.learning.head import IntentHead
 from erpai.learning.metrics import ece, quality_metrics
@@ -92,8 +100,11 @@ KEYS = ("in_scope_accuracy", "oos_recall", "oos_precision", "oos_f1", "auroc", "
 
 def run(p: Pools, negs: np.ndarray, embedder: str, seeds: range,
         shape: Callable[[int], dict[str, Any]]) -> dict[str, float]:
-    """Mean of the per-company figures, plus ECE over all companies' questions pooled (``ece_pooled``)."""
-    rows, confs, goods = [], [], []
+    """Mean of the per-company figures, plus ECE over all companies' questions pooled (``ece_pooled``) and
+    ``ece_floor``: the mean per-company ECE that perfectly calibrated confidences would show (outcomes drawn
+    as Bernoulli(confidence); 10 bins over 100-300 questions leave that much noise)."""
+    rows, confs, goods, floors = [], [], [], []
+    draw = np.random.default_rng(0)
     for seed in seeds:
         (X, y), (Xt, yt) = company(p, np.random.default_rng(seed), **shape(seed))
         head = IntentHead.fit(X, y, embedder=embedder, negatives=negs, seed=seed)
@@ -103,20 +114,29 @@ def run(p: Pools, negs: np.ndarray, embedder: str, seeds: range,
         goods.append((yt >= 0) & (label == yt))
         m = quality_metrics(confs[-1], goods[-1], yt >= 0, head.threshold)
         rows.append({k: float(m[k]) for k in KEYS if m[k] is not None})  # type: ignore[arg-type]
+        floors += [ece(confs[-1], draw.random(len(confs[-1])) < confs[-1]) or 0.0 for _ in range(10)]
     out = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
     out["ece_pooled"] = float(ece(np.concatenate(confs), np.concatenate(goods)) or 0.0)
+    out["ece_floor"] = float(np.mean(floors))
     return out
 
 
-def fit(p: Pools, negs: np.ndarray, seeds: range, parts: tuple[int, ...]) -> np.ndarray:
-    feats, goods = [], []
+def fit(p: Pools, negs: np.ndarray, seeds: range, parts: tuple[int, ...]) -> tuple[np.ndarray, float]:
+    """Coefficients, and the threshold maximising the mean of in-scope accuracy and OOS recall."""
+    feats, goods, ins = [], [], []
     for seed in seeds:
         (X, y), (Xt, yt) = company(p, np.random.default_rng(seed), intents=int(10 + seed % 21), per=(1, 5),
                                    test_per=5, oos_share=0.5)
         label, _, f = small_features(Xt, X, y, negs, parts)
         feats.append(f)
         goods.append((yt >= 0) & (label == yt))
-    return fit_logistic(np.concatenate(feats), np.concatenate(goods))
+        ins.append(yt >= 0)
+    coef = fit_logistic(np.concatenate(feats), np.concatenate(goods))
+    conf = [small_confidence(f, coef) for f in feats]
+    grid = np.round(np.arange(0.25, 0.61, 0.05), 2)
+    balanced = [np.mean([(np.mean(g[i] & (c[i] >= t)) + np.mean(c[~i] < t)) / 2
+                         for c, g, i in zip(conf, goods, ins, strict=True)]) for t in grid]
+    return coef, float(grid[int(np.argmax(balanced))])
 
 
 SMALL = {"intents": 0, "per": (1, 5), "test_per": 5, "oos_share": 0.5}
@@ -136,9 +156,21 @@ def main() -> None:
     args = parser.parse_args()
     negs = embedded_negatives(args.embedder)
     if args.fit:
-        coef = fit(pools(args.embedder, "val"), negs, range(1000, 1000 + 4 * args.seeds),
-                   small_parts(args.embedder))
-        print(f'"{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+        coef, threshold = fit(pools(args.embedder, "val"), negs, range(1000, 1000 + 4 * args.seeds),
+                              small_parts(args.embedder))
+        print(f'SMALL_COEFFICIENTS "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+        print(f'SMALL_THRESHOLDS "{args.embedder}": {threshold}')
+        if args.embedder in OTHER_LANGUAGE:     # the same companies without the English-only first part
+            cut = small_parts(args.embedder)[0]
+            sliced = pools(args.embedder, "val")
+            sliced.train = {c: x[:, cut:] for c, x in sliced.train.items()}
+            sliced.test = {c: x[:, cut:] for c, x in sliced.test.items()}
+            sliced.oos = sliced.oos[:, cut:]
+            coef, threshold = fit(sliced, negs[:, cut:], range(1000, 1000 + 4 * args.seeds),
+                                  small_parts(args.embedder)[1:])
+            other = OTHER_LANGUAGE[args.embedder]
+            print(f'SMALL_COEFFICIENTS "{other}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+            print(f'SMALL_THRESHOLDS "{other}": {threshold}')
         return
     p = pools(args.embedder, "test")
     mean = run(p, negs, args.embedder, range(args.seeds),

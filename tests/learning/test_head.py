@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
+from erpai.learning.calibration import SMALL_PARTS, looks_english, small_threshold
 from erpai.learning.embedders import DEFAULT_EMBEDDER, EMBEDDER_NAMES, get_embedder
 from erpai.learning.head import IntentHead, Prediction
 
@@ -80,17 +83,17 @@ def test_raw_mode_confidence_is_a_probability_only_large_validation_moves_it() -
     rng = np.random.default_rng(5)
     negatives = _unit(rng.standard_normal((30, X.shape[1])).astype(np.float32))
     head = IntentHead.fit(X, y, negatives=negatives)
-    assert head.threshold == 0.5
+    assert head.threshold == small_threshold(None)
     oos = _unit(rng.standard_normal((5, X.shape[1])).astype(np.float32))
     near = _unit(centres[np.arange(5)] + 0.3 * rng.standard_normal((5, X.shape[1])).astype(np.float32))
     labels = np.concatenate([np.arange(5), -np.ones(5, np.int64)])
     params = head.calibrate(np.concatenate([near, oos]), labels)
-    assert head.threshold == 0.5  # 5 + 5 rows: too few to move it
+    assert head.threshold == small_threshold(None)                     # 5 + 5 rows: too few to move it
     assert params["val_in_scope_accuracy"] == 1.0 and params["val_oos_recall"] == 1.0
     many = _unit(rng.standard_normal((25, X.shape[1])).astype(np.float32))
     near = _unit(centres[np.arange(25) % 5] + 0.3 * rng.standard_normal((25, X.shape[1])).astype(np.float32))
     head.calibrate(np.concatenate([near, many]), np.concatenate([np.arange(25) % 5, -np.ones(25, np.int64)]))
-    assert head.threshold != 0.5
+    assert head.threshold != small_threshold(None)
     again = IntentHead.from_bytes(head.to_bytes())
     before, after = head.predict(near), again.predict(near)
     assert np.allclose([p.confidence for p in before], [p.confidence for p in after], atol=2e-2)
@@ -142,3 +145,48 @@ def test_bulgarian_paraphrase_with_default_embedder() -> None:
     assert pred.label == 0 and pred.accepted and pred.neighbour == 0
     [other] = head.predict(emb.embed(["What is the capital of Australia?"]))
     assert other.confidence < pred.confidence
+
+
+def test_builds_stored_before_feature_set_2_answer_as_before() -> None:
+    """A format-2 head (feature set 1: closest cosine, margin, gap) loads with its own features."""
+    X, y, centres = _clusters(k=5, per=2)
+    rng = np.random.default_rng(7)
+    negatives = _unit(rng.standard_normal((20, X.shape[1])).astype(np.float32))
+    head = IntentHead.fit(X, y, negatives=negatives)
+    head.features, head.coef = 1, np.array([-4.446, 7.060, 10.356, 2.842], np.float32)
+    with np.load(io.BytesIO(head.to_bytes())) as z:
+        arrays = {name: z[name] for name in z.files}
+    arrays["meta"] = np.concatenate([[2.0], arrays["meta"][1:5]])       # the format-2 layout
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    old = IntentHead.from_bytes(buf.getvalue())
+    assert old.features == 1 and IntentHead.from_bytes(IntentHead.fit(X, y).to_bytes()).features == 2
+    queries = _unit(centres + 0.3 * rng.standard_normal(centres.shape).astype(np.float32))
+    expected = [(p.label, round(p.confidence, 2)) for p in head.predict(queries)]
+    assert [(p.label, round(p.confidence, 2)) for p in old.predict(queries)] == expected
+    assert [p.confidence for p in old.predict(queries)] != [p.confidence for p in IntentHead.fit(
+        X, y, negatives=negatives).predict(queries)]
+
+
+def test_looks_english() -> None:
+    texts = ["What colour is our logo?", "transfer $100 from savings to checking", "Wann öffnet das Büro?",
+             "Gibt es einen Mengenrabatt?", "Колко дни отпуск имам?", "¿Cuánto tarda la entrega?"]
+    assert looks_english(texts).tolist() == [True, True, False, False, False, False]
+
+
+def test_other_languages_are_scored_without_the_english_only_part() -> None:
+    """With the texts, a question not in English is scored on the parts after the first (MiniLM) only."""
+    rng = np.random.default_rng(3)
+    parts = SMALL_PARTS["minilm-muse-char"]
+    X = _unit(rng.standard_normal((6, sum(parts))).astype(np.float32))
+    y = np.arange(6) % 3
+    head = IntentHead.fit(X, y, embedder="minilm-muse-char", negatives=X[:0])
+    stored = IntentHead.from_bytes(head.to_bytes()).other_coef
+    assert len(head.other_coef) and stored.tolist() == pytest.approx(head.other_coef.tolist())
+    query = X[:1].copy()
+    # MiniLM (part 0) lost the meaning, as it does for German
+    query[:, : parts[0]] = _unit(rng.standard_normal((1, parts[0])).astype(np.float32))
+    [english] = head.predict(query, ["Which colour is it?"])
+    [german] = head.predict(query, ["Welche Farbe hat es?"])
+    assert german.label == 0 and german.confidence > english.confidence
+    assert head.predict(query)[0] == english

@@ -2,9 +2,10 @@
 
 Targets: 20/20 paraphrases answered right, >= 19/20 unrelated questions refused, no wrong answer above 0.6.
 None of these questions is a training or validation Q&A of the demo, nor one of the shipped negatives.
-Measured (default embedder): 18/20 right, 18/20 refused; wrong answers given: "What colour is the sky?"
-(brand colour, 0.947; was 0.999) and "Do you sell laptops?" (IT help desk, 0.552). The floors below are
-what is reached today, so a regression fails; the targets are not met yet.
+Measured (default embedder, small-company feature set 2): 19/20 right ("Do new customers have to pay
+upfront?" is refused: only the answer's text mentions new customers), 19/20 refused; the one wrong answer
+given is "What colour is the sky?" (brand colour, 0.988). The refusal target is asserted; the paraphrase
+floor is what is reached today (target 20/20, not met yet), so a regression fails.
 """
 
 from __future__ import annotations
@@ -40,6 +41,17 @@ PARAPHRASES = [
     ("Can we deliver to Switzerland?", "Yes: we ship to Switzerland"),
     ("Is the brown logo still allowed at trade fairs?", "No: the brown logo"),
 ]
+# German paraphrases of English Q&As: scored without the English-only MiniLM part (feature set 2).
+GERMAN = [
+    ("Wie viele Urlaubstage bekomme ich pro Jahr?", "Every employee gets 25"),
+    ("Wann öffnet das Büro?", "The office is open"),
+    ("Welche Farbe hat unser Logo?", "Our brand colour"),
+    ("Wie lange dauert die Lieferung?", "Delivery takes 2"),
+    ("Gibt es einen Mengenrabatt?", "Orders above 500 kg"),
+    ("Wen rufe ich an, wenn mein Laptop kaputt ist?", "Call the IT help desk"),
+    ("Wie hoch ist die Mindestbestellmenge?", "The minimum order"),
+    ("Wer genehmigt Beiträge in sozialen Medien?", "Every social media post"),
+]
 UNRELATED = [
     "What colour is the sky?",
     "What is the minimum wage in Bulgaria?",
@@ -74,7 +86,7 @@ def test_demo_company_answers_paraphrases_and_refuses_unrelated(cli_db: str) -> 
         assert build is not None  # compiled with the embedder's own small-company calibration:
         assert build[1].head.mode == "raw" and build[1].head.parts == SMALL_PARTS[build[1].embedder]
         assert len(build[1].head.negs) >= len(negative_questions())
-        for question, expected in PARAPHRASES:
+        for question, expected in PARAPHRASES + GERMAN:
             result = answer_question(session, model_id=model.id, question=question, channel="test")
             ok = result.answered and (result.answer or "").startswith(expected)
             right.append(ok)
@@ -85,8 +97,10 @@ def test_demo_company_answers_paraphrases_and_refuses_unrelated(cli_db: str) -> 
             refused.append(not result.answered)
             if result.answered and result.confidence > 0.6:
                 confident_wrong.append((question, result.answer, result.confidence))
-    missed = [q for (q, _), ok in zip(PARAPHRASES, right, strict=True) if not ok]
+    missed = [q for (q, _), ok in zip(PARAPHRASES + GERMAN, right, strict=True) if not ok]
+    print("demo:", sum(right[: len(PARAPHRASES)]), sum(right[len(PARAPHRASES):]), sum(refused), missed, confident_wrong)
     answered = [q for q, ok in zip(UNRELATED, refused, strict=True) if not ok]
-    assert sum(right) >= 18, missed
-    assert sum(refused) >= 18, answered
+    assert sum(right[: len(PARAPHRASES)]) >= 19, missed
+    assert sum(right[len(PARAPHRASES):]) >= 7, missed
+    assert sum(refused) >= 19, answered
     assert len(confident_wrong) <= 1, confident_wrong

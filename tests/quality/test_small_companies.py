@@ -20,10 +20,12 @@ from erpai.learning.metrics import quality_metrics
 
 SAMPLE = Path(__file__).parent / "data" / "clinc150_sample.jsonl"
 SEEDS = range(12)
-# Measured on this sample: in-scope 0.728, OOS recall 0.906, AUROC 0.922, ECE 0.051 (targets of issue 14 for
-# the full benchmark: 0.88 / 0.88 / ECE <= 0.05; the in-scope target is not reached yet).
-FLOORS = {"in_scope_accuracy": 0.68, "oos_recall": 0.86, "auroc": 0.89}
-ECE_CEILING = 0.09
+# Measured on this sample: in-scope 0.834, OOS recall 0.896, AUROC 0.943, ECE 0.054 (feature set 1: 0.728 /
+# 0.906 / 0.922 / 0.051). Targets of issue 14 for the full benchmark: 0.88 / 0.88 / ECE <= 0.05; the in-scope
+# target is not reached yet, and a per-company ECE of ~0.05 is the noise floor of 10 bins over these company
+# sizes even for perfectly calibrated confidences (bench/small_company.py prints it as ``ece_floor``).
+FLOORS = {"in_scope_accuracy": 0.81, "oos_recall": 0.87, "auroc": 0.93}
+ECE_CEILING = 0.07
 
 
 def _company(

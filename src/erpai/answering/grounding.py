@@ -40,7 +40,7 @@ def retrieve(
     """
     vector = (embedder or get_embedder(artifact.embedder)).embed([question])
     head = artifact.head
-    prediction = head.predict(vector)[0]
+    prediction = head.predict(vector, [question])[0]
     if threshold is not None:
         prediction.accepted = prediction.confidence >= threshold
     best = _source(artifact, prediction.neighbour, prediction.confidence)

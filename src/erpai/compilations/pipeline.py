@@ -160,7 +160,8 @@ def evaluate(artifact: BuildArtifact, examples: Sequence[Example], vectors: np.n
     result = Evaluation(threshold=artifact.head.threshold)
     if not examples:
         return result
-    for example, prediction in zip(examples, artifact.head.predict(vectors), strict=True):
+    predictions = artifact.head.predict(vectors, [e.text for e in examples])
+    for example, prediction in zip(examples, predictions, strict=True):
         got = artifact.answers[prediction.label] if prediction.accepted else None
         result.confidences.append(prediction.confidence)
         result.good.append(bool(example.answer) and artifact.answers[prediction.label] == example.answer)

@@ -1,48 +1,80 @@
 """Confidence for small companies (nearest-neighbour mode), without validation Q&As.
 
-A question's features, from cosines on the frozen embeddings:
+The answer is the class with the highest *score*: its closest training question's cosine plus its
+prototype's cosine (the normalised mean of its training questions). Cosines are per encoder part of a
+concatenated embedder (``parts``), weighted (``PART_WEIGHTS``: the character n-grams count less, they
+measure word overlap, not meaning) and averaged.
 
-* ``s1``: cosine to the closest training question (its answer is the prediction);
-* ``margin``: ``s1`` minus the cosine to the closest question of another answer (0 with one answer);
-* ``gap``: ``s1`` minus the cosine to the closest *synthetic negative*, a generic out-of-domain question from
-  ``data/negatives.jsonl`` shipped with the package (CLINC150 ``oos_train`` plus questions written for
-  erpai), and the model's own out-of-scope Q&As.
+A question's features (``FEATURES = 2``):
 
-``confidence = sigmoid(b + w1 * s1 + w2 * margin + w3 * gap)`` estimates the probability that the answer
-is right.
-The coefficients are fitted per embedder by logistic regression on simulated small companies built from
+* per part: the cosine to the closest training question of the answer, the cosine to the answer's
+  prototype, and the gap between that closest cosine and the closest *synthetic negative* (generic
+  out-of-domain questions from ``data/negatives.jsonl`` shipped with the package, CLINC150 ``oos_train``
+  plus questions written for erpai, and the model's own out-of-scope Q&As);
+* on the weighted cosines: the score margin to the next answer and the gap to the closest negative;
+* the log of the number of answers and of the answer's training questions (more answers, more chances
+  that a near miss wins).
+
+``confidence = sigmoid(b + w . features)`` estimates the probability that the answer is right. The
+coefficients are fitted per embedder by logistic regression on simulated small companies built from
 CLINC150's train / val splits (``bench/small_company.py --fit``) and checked on companies built from its
-test split.
+test split. Questions that do not look English (:func:`looks_english`) are scored without an embedder's
+English-only first part (MiniLM), with the coefficients of the remaining parts (``OTHER_LANGUAGE``). Builds made
+before (``FEATURES = 1``: one cosine per part, nearest-neighbour margin, gap) keep
+their own features and coefficients.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 __all__ = [
-    "SMALL_COEFFICIENTS", "SMALL_PARTS", "fit_logistic", "negative_questions", "small_coefficients",
-    "small_confidence", "small_features", "small_parts",
+    "FEATURES", "OTHER_LANGUAGE", "PART_WEIGHTS", "SMALL_COEFFICIENTS", "SMALL_PARTS", "SMALL_THRESHOLDS",
+    "fit_logistic", "looks_english",
+    "negative_questions", "small_coefficients", "small_confidence", "small_features", "small_parts",
+    "small_threshold",
 ]
 
 _NEGATIVES = Path(__file__).parent / "data" / "negatives.jsonl"
+#: Version of the feature set that :func:`small_features` computes for new builds.
+FEATURES = 2
 
 #: Part widths of the concatenated embedders (their per-part cosines are separate features: a high
 #: character n-gram cosine with a low sentence-encoder cosine is word overlap, not meaning).
 SMALL_PARTS: dict[str, tuple[int, ...]] = {
     "minilm-muse-char": (384, 512, 512), "minilm-muse": (384, 512), "muse-char": (512, 512),
 }
-#: (b, w_cosine(s)..., w_margin, w_gap) per embedder; "" is the fallback (one cosine) for embedders
-#: without a fit of their own.
+#: Weight of each part in the answer's score (same order as SMALL_PARTS); missing: all 1.
+PART_WEIGHTS: dict[str, tuple[float, ...]] = {"minilm-muse-char": (1.0, 1.0, 0.3), "muse-char": (1.0, 0.3)}
+#: Feature-set-2 coefficients (b, w...) per embedder; "" is the fallback (one part) for embedders without
+#: a fit of their own.
 SMALL_COEFFICIENTS: dict[str, tuple[float, ...]] = {
-    "": (-4.446, 7.060, 10.356, 2.842),
-    "minilm-muse-char": (-4.663, 5.831, 2.282, -1.681, 10.848, 2.328),
+    "": (-2.276, -9.759, 5.629, 1.854, 1.854, 16.633, -0.413, -1.031),
+    "minilm-muse-char": (-2.415, -3.591, -7.825, 1.459, 5.349, 0.333, 0.143, 4.383, -0.859, 9.910, 7.091,
+                         -0.338, -0.365, -1.022),
+    "muse-char": (-2.097, -10.755, 0.298, 5.725, -3.113, 8.609, 0.571, 14.671, 0.675, -0.394, -0.923),
 }
-
-
+#: Confidence threshold per embedder: the one maximising the mean of in-scope accuracy and OOS recall on
+#: the fitting companies (answers a little more readily than 0.5).
+SMALL_THRESHOLDS: dict[str, float] = {"": 0.4, "minilm-muse-char": 0.4, "muse-char": 0.4}
+#: Embedders whose first part is English only (MiniLM): questions in another language are scored without it,
+#: with the coefficients of the embedder named here (fitted on the remaining parts).
+OTHER_LANGUAGE: dict[str, str] = {"minilm-muse-char": "muse-char"}
+_ENGLISH = frozenset(
+    [
+        "the", "what", "how", "do", "does", "did", "you", "your", "is", "are", "can", "where", "when",
+        "who", "which", "why", "my", "our", "we", "of", "to", "for", "with", "and", "have", "has",
+        "should", "would", "could", "there", "this", "that", "it", "i", "me", "be", "will"
+    ]
+)
+_WORDS = re.compile(r"[^\W\d_]+")
 @lru_cache(maxsize=1)
 def negative_questions() -> tuple[str, ...]:
     """The shipped generic out-of-domain questions."""
@@ -50,25 +82,107 @@ def negative_questions() -> tuple[str, ...]:
         return tuple(json.loads(line) for line in handle if line.strip())
 
 
+def _key(embedder: str | None) -> str:
+    return embedder if embedder in SMALL_COEFFICIENTS else ""
+
+
 def small_parts(embedder: str | None) -> tuple[int, ...]:
-    """Part widths used for the features of ``embedder`` (() = one cosine), matching its coefficients."""
-    return SMALL_PARTS.get(embedder or "", ()) if (embedder or "") in SMALL_COEFFICIENTS else ()
+    """Part widths used for the features of ``embedder`` (() = one part), matching its coefficients."""
+    return SMALL_PARTS.get(_key(embedder), ())
 
 
 def small_coefficients(embedder: str | None) -> np.ndarray:
-    coef = SMALL_COEFFICIENTS.get(embedder or "", SMALL_COEFFICIENTS[""])
-    return np.asarray(coef, dtype=np.float32)
+    return np.asarray(SMALL_COEFFICIENTS[_key(embedder)], dtype=np.float32)
+
+
+def small_threshold(embedder: str | None) -> float:
+    return SMALL_THRESHOLDS[_key(embedder)]
+
+
+def looks_english(texts: Sequence[str]) -> np.ndarray:
+    """True for texts written in English as far as a few words tell: an English function word, or nothing
+    but ASCII letters and no word of another language's (mostly numbers, names, codes: English by default)."""
+    out = []
+    for text in texts:
+        words = _WORDS.findall(text.lower())
+        out.append(any(w in _ENGLISH for w in words) or (all(w.isascii() for w in words)
+                                                         and not any(w in _FOREIGN for w in words)))
+    return np.array(out, dtype=bool)
+
+
+_FOREIGN = frozenset(
+    [
+        "der", "die", "das", "ist", "wie", "wer", "was", "wann", "wo", "warum", "ich", "du", "wir",
+        "ihr", "sie", "und", "nicht", "ein", "eine", "einen", "mein", "unser", "gibt", "es", "le", "la",
+        "les", "est", "qui", "quel", "quelle", "comment", "pourquoi", "je", "nous", "vous", "et", "ne",
+        "pas", "une", "des", "du", "el", "los", "las", "es", "quién", "qué", "cómo", "cuándo", "dónde",
+        "por", "yo", "tengo", "hay", "una", "il", "che", "chi", "come", "quando", "dove", "perché",
+        "sono"
+    ]
+)
+
+
+def _weights(parts: tuple[int, ...]) -> np.ndarray:
+    for name, widths in SMALL_PARTS.items():
+        if widths == parts and name in PART_WEIGHTS:
+            return np.asarray(PART_WEIGHTS[name], dtype=np.float32)
+    return np.ones(max(1, len(parts)), dtype=np.float32)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+    return out
+
+
+def _split(x: np.ndarray, parts: tuple[int, ...]) -> list[np.ndarray]:
+    """Each part's block, re-normalised (one block, as is, without parts)."""
+    if not parts:
+        return [x]
+    edges = np.cumsum((0, *parts))
+    return [_unit(x[:, a:b]) for a, b in itertools.pairwise(edges)]
 
 
 def small_features(
-    X: np.ndarray, train: np.ndarray, labels: np.ndarray, negatives: np.ndarray, parts: tuple[int, ...] = ()
+    X: np.ndarray, train: np.ndarray, labels: np.ndarray, negatives: np.ndarray,
+    parts: tuple[int, ...] = (), version: int = FEATURES,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(predicted label, best training row, features) for unit query rows ``X``.
+    """(predicted label, closest training row of that answer, features) for unit query rows ``X``."""
+    if version == 1:
+        return _features_v1(X, train, labels, negatives, parts)
+    k = int(labels.max()) + 1
+    rows = np.arange(len(X))
+    onehot = labels[None, :] == np.arange(k)[:, None]                       # (k, n)
+    counts = onehot.sum(axis=1)
+    w = _weights(parts)
+    q, t = _split(X, parts), _split(train, parts)
+    sims = [a @ b.T for a, b in zip(q, t, strict=True)]                      # per part: (m, n)
+    protos = [a @ _unit((onehot @ b) / counts[:, None]).T for a, b in zip(q, t, strict=True)]  # (m, k)
+    mix = _mix(sims, w)
+    best_row = np.stack([np.where(c, mix, -np.inf).max(axis=1) for c in onehot], axis=1)   # (m, k)
+    score = best_row + _mix(protos, w)
+    label = score.argmax(axis=1)
+    ordered = np.sort(score, axis=1)
+    margin = ordered[:, -1] - ordered[:, -2] if k > 1 else best_row[:, 0]   # one answer: as if one more at 0
+    best = np.where(onehot[label], mix, -np.inf).argmax(axis=1)
+    closest = [s[rows, best] for s in sims]
+    # cosines to the negatives; without negatives, gaps of 0 (each question its own negative)
+    negs = [a @ b.T for a, b in zip(q, _split(negatives, parts), strict=True)] if len(negatives) else [
+        c[:, None] for c in closest]
+    gaps = [c - s.max(axis=1) for c, s in zip(closest, negs, strict=True)]
+    cols = [*closest, margin, best_row[rows, label] - _mix(negs, w).max(axis=1), *gaps,
+            *(p[rows, label] for p in protos), np.full(len(X), np.log(k)), np.log(counts[label])]
+    return label.astype(np.int64), best.astype(np.int64), np.stack(cols, axis=1).astype(np.float32)
 
-    Features: the cosine to the best training row (one per embedder part when ``parts`` gives the part
-    widths of a concatenated embedder, each part's cosine on its own), the margin to the next answer and the
-    gap to the closest negative.
-    """
+
+def _mix(blocks: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    out: np.ndarray = sum(w * b for w, b in zip(weights, blocks, strict=True)) / weights.sum()
+    return out
+
+
+def _features_v1(
+    X: np.ndarray, train: np.ndarray, labels: np.ndarray, negatives: np.ndarray, parts: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature set 1: the closest training row decides; its cosine (per part), margin and gap."""
     sims = X @ train.T
     best = sims.argmax(axis=1)
     label = labels[best]
@@ -76,19 +190,10 @@ def small_features(
     other = np.where(labels[None, :] != label[:, None], sims, -np.inf).max(axis=1)
     margin = np.where(np.isfinite(other), s1 - other, s1)
     neg = (X @ negatives.T).max(axis=1) if len(negatives) else np.zeros_like(s1)
-    cols = [s1] if not parts else _part_cosines(X, train[best], parts)
+    pairs = zip(_split(X, parts), _split(train[best], parts), strict=True)
+    cols = [s1] if not parts else [(a * b).sum(axis=1) for a, b in pairs]
     feats = np.stack([*cols, margin, s1 - neg], axis=1).astype(np.float32)
     return label.astype(np.int64), best.astype(np.int64), feats
-
-
-def _part_cosines(a: np.ndarray, b: np.ndarray, parts: tuple[int, ...]) -> list[np.ndarray]:
-    out, start = [], 0
-    for width in parts:
-        x, y = a[:, start:start + width], b[:, start:start + width]
-        norms = np.maximum(np.linalg.norm(x, axis=1) * np.linalg.norm(y, axis=1), 1e-12)
-        out.append((x * y).sum(axis=1) / norms)
-        start += width
-    return out
 
 
 def small_confidence(feats: np.ndarray, coef: np.ndarray) -> np.ndarray:

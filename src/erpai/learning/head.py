@@ -21,13 +21,23 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from erpai.learning._train import TrainConfig, cosine_scores, project, train_heads
-from erpai.learning.calibration import small_coefficients, small_confidence, small_features, small_parts
+from erpai.learning.calibration import (
+    FEATURES,
+    OTHER_LANGUAGE,
+    looks_english,
+    small_coefficients,
+    small_confidence,
+    small_features,
+    small_parts,
+    small_threshold,
+)
 
 __all__ = ["DEFAULT_RAW_THRESHOLDS", "IntentHead", "Prediction", "TrainConfig"]
 
@@ -43,9 +53,7 @@ DEFAULT_RAW_THRESHOLDS: dict[str, float] = {
     "minilm": 0.39, "e5-small": 0.87, "minilm-e5": 0.625, "char": 0.355,
 }
 DEFAULT_TEMPERATURE = 0.04
-_FORMAT = 2
-#: Confidence threshold of the raw mode's calibrated probability (answer when more likely right than not).
-DEFAULT_SMALL_THRESHOLD = 0.5
+_FORMAT = 3
 
 
 @dataclass
@@ -90,6 +98,9 @@ class IntentHead:
     coef: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))   # raw mode: logistic
     negs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # synthetic negatives
     parts: tuple[int, ...] = ()             # raw mode: part widths of a concatenated embedder
+    features: int = FEATURES                # raw mode: confidence feature set (1: builds before format 3)
+    # raw mode: coefficients for questions not in English, scored without the English-only part 0
+    other_coef: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -114,8 +125,10 @@ class IntentHead:
             thr = DEFAULT_RAW_THRESHOLDS.get(embedder or "", DEFAULT_RAW_THRESHOLDS[""])
             negs = _unit_rows(negatives) if negatives is not None and len(negatives) else np.zeros(
                 (0, X.shape[1]), np.float32)
-            return cls("raw", y, X, k, params=_Params(thr, threshold=DEFAULT_SMALL_THRESHOLD),
-                       coef=small_coefficients(embedder), negs=negs, parts=small_parts(embedder))
+            return cls("raw", y, X, k, params=_Params(thr, threshold=small_threshold(embedder)),
+                       coef=small_coefficients(embedder), negs=negs, parts=small_parts(embedder),
+                       other_coef=small_coefficients(OTHER_LANGUAGE[embedder]) if embedder in OTHER_LANGUAGE
+                       else np.zeros(0, np.float32))
         if mode != "trained":
             raise ValueError(f"unknown mode {mode!r}; use 'auto', 'trained' or 'raw'")
         cfg = config or TrainConfig()
@@ -179,28 +192,36 @@ class IntentHead:
     def _small(self) -> bool:
         return self.mode == "raw" and len(self.coef) > 0
 
-    def _confidences(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(label, calibrated confidence, neighbour row) for each row of X."""
+    def _confidences(self, X: np.ndarray, texts: Sequence[str] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(label, calibrated confidence, neighbour row) for each row of X; ``texts``: the questions, so that
+        those not in English are scored without the English-only first part (when the embedder has one)."""
         if not self._small():
             label, score, neighbour = self._scores(X)
             return label, self.confidence(score), neighbour
+        X = _unit_rows(np.atleast_2d(X))
         label, neighbour, feats = small_features(
-            _unit_rows(np.atleast_2d(X)), self.feats, self.labels, self.negs, self.parts)
-        return label, small_confidence(feats, self.coef), neighbour
+            X, self.feats, self.labels, self.negs, self.parts, self.features)
+        conf = small_confidence(feats, self.coef)
+        other = ~looks_english(texts) if texts is not None and len(self.other_coef) else np.zeros(0, bool)
+        if other.any():
+            cut = self.parts[0]
+            label[other], neighbour[other], feats = small_features(
+                X[other, cut:], self.feats[:, cut:], self.labels, self.negs[:, cut:], self.parts[1:])
+            conf[other] = small_confidence(feats, self.other_coef)
+        return label, conf, neighbour
 
     def confidence(self, score: np.ndarray) -> np.ndarray:
         """Map raw scores to calibrated confidences in [0,1]."""
         p = self.params
         return _sigmoid((np.asarray(score, dtype=np.float32) - p.center) / p.temperature)
 
-    def predict(self, X: np.ndarray) -> list[Prediction]:
+    def predict(self, X: np.ndarray, texts: Sequence[str] | None = None) -> list[Prediction]:
+        """Predictions for embedded questions ``X``; pass their ``texts`` to score other languages right."""
         if len(X) == 0:
             return []
-        if len(X) <= 8:
-            with _one_blas_thread():
-                label, conf, neighbour = self._confidences(X)
-        else:
-            label, conf, neighbour = self._confidences(X)
+        with _one_blas_thread() if len(X) <= 8 else contextlib.nullcontext():
+            label, conf, neighbour = self._confidences(X, texts)
         thr = self.params.threshold
         return [Prediction(int(lab), float(c), bool(c >= thr), int(nb))
                 for lab, c, nb in zip(label, conf, neighbour, strict=True)]
@@ -263,10 +284,12 @@ class IntentHead:
         """np.savez (no pickle); training features stored as float16."""
         buf = io.BytesIO()
         p = self.params
-        meta = np.array([_FORMAT, self.k, p.center, p.temperature, p.threshold], dtype=np.float64)
+        meta = np.array([_FORMAT, self.k, p.center, p.temperature, p.threshold, self.features],
+                        dtype=np.float64)
         np.savez_compressed(buf, mode=np.array(self.mode), meta=meta, labels=self.labels.astype(np.int32),
                             feats=self.feats.astype(np.float16), W=self.W, C=self.C,
                             coef=self.coef.astype(np.float32), negs=self.negs.astype(np.float16),
+                            other_coef=self.other_coef.astype(np.float32),
                             parts=np.array(self.parts, dtype=np.int64))
         return buf.getvalue()
 
@@ -274,7 +297,7 @@ class IntentHead:
     def from_bytes(cls, data: bytes) -> IntentHead:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             meta = z["meta"]
-            if int(meta[0]) not in (1, _FORMAT):
+            if int(meta[0]) not in (1, 2, _FORMAT):
                 raise ValueError(f"unsupported IntentHead format {int(meta[0])}")
             params = _Params(float(meta[2]), float(meta[3]), float(meta[4]))
             feats = _unit_rows(z["feats"].astype(np.float32))
@@ -285,6 +308,9 @@ class IntentHead:
                 negs = z["negs"].astype(np.float32)
                 head.negs = _unit_rows(negs) if len(negs) else negs
                 head.parts = tuple(int(v) for v in z["parts"])
+            head.features = int(meta[5]) if int(meta[0]) >= 3 else 1
+            if int(meta[0]) >= 3:
+                head.other_coef = z["other_coef"].astype(np.float32)
             return head
 
 
