@@ -98,7 +98,8 @@ def test_demo_company_answers_paraphrases_and_refuses_unrelated(cli_db: str) -> 
             if result.answered and result.confidence > 0.6:
                 confident_wrong.append((question, result.answer, result.confidence))
     missed = [q for (q, _), ok in zip(PARAPHRASES + GERMAN, right, strict=True) if not ok]
-    print("demo:", sum(right[: len(PARAPHRASES)]), sum(right[len(PARAPHRASES):]), sum(refused), missed, confident_wrong)
+    paraphrased, german = sum(right[: len(PARAPHRASES)]), sum(right[len(PARAPHRASES) :])
+    print("demo:", paraphrased, german, sum(refused), missed, confident_wrong)
     answered = [q for q, ok in zip(UNRELATED, refused, strict=True) if not ok]
     assert sum(right[: len(PARAPHRASES)]) >= 19, missed
     assert sum(right[len(PARAPHRASES):]) >= 7, missed

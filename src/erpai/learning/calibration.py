@@ -19,8 +19,8 @@ A question's features (``FEATURES = 2``):
 coefficients are fitted per embedder by logistic regression on simulated small companies built from
 CLINC150's train / val splits (``bench/small_company.py --fit``) and checked on companies built from its
 test split. Questions that do not look English (:func:`looks_english`) are scored without an embedder's
-English-only first part (MiniLM), with the coefficients of the remaining parts (``OTHER_LANGUAGE``). Builds made
-before (``FEATURES = 1``: one cosine per part, nearest-neighbour margin, gap) keep
+English-only first part (MiniLM), with the coefficients of the remaining parts (``OTHER_LANGUAGE``).
+Builds made before (``FEATURES = 1``: one cosine per part, nearest-neighbour margin, gap) keep
 their own features and coefficients.
 """
 
