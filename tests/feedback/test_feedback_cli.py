@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from erpai.ai_models.models import AIModel
-from erpai.cli.main import app
 from erpai.compilations.models import ModelHit
 from erpai.db import session_factory
 from erpai.qas.models import ModelQA
 from erpai.users.models import User
+from tests.cli_helpers import cli_fails, cli_json, cli_ok
 
 runner = CliRunner()
-
-
-def _run(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def _json(*args: str) -> Any:
-    return json.loads(_run(*args, "--json"))
-
-
-def _fails(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code != 0, result.output
-    return result.output
 
 
 def _hits(*questions: str) -> list[int]:
@@ -45,28 +26,28 @@ def _hits(*questions: str) -> list[int]:
 
 
 def test_feedback_and_inbox_commands(cli_db: str) -> None:
-    _run("user", "create", "boss", "--admin")
-    _run("user", "create", "jane")
-    _run("user", "create", "joe")
-    _run("model", "add", "Support")
+    cli_ok("user", "create", "boss", "--admin")
+    cli_ok("user", "create", "jane")
+    cli_ok("user", "create", "joe")
+    cli_ok("model", "add", "Support")
     first, second, other = _hits("Do you ship abroad?", "do you ship ABROAD", "Gift wrapping?")
 
-    rated = _json("--as", "jane", "feedback", str(first), "down", "--reason", "No answer at all.")
+    rated = cli_json("--as", "jane", "feedback", str(first), "down", "--reason", "No answer at all.")
     assert (rated["feedback"], rated["feedback_reason"]) == ("down", "No answer at all.")
-    assert "may not train" in _fails("--as", "joe", "feedback", str(first), "up")
-    assert _fails("feedback", str(first), "sideways")
+    assert "may not train" in cli_fails("--as", "joe", "feedback", str(first), "up")
+    assert cli_fails("feedback", str(first), "sideways")
 
-    items = _json("inbox", "Support")
+    items = cli_json("inbox", "Support")
     assert [(i["count"], i["kinds"]) for i in items] == [(2, ["refused", "thumbs_down"]), (1, ["refused"])]
-    assert "thumbs_down" in _run("inbox", "Support")
-    assert "may not train" in _fails("--as", "jane", "inbox", "Support")
-    assert "--resolve" in _fails("inbox", "Support", "--answer", "Yes.")
-    assert "answer" in _fails("inbox", "Support", "--resolve", str(second))
+    assert "thumbs_down" in cli_ok("inbox", "Support")
+    assert "may not train" in cli_fails("--as", "jane", "inbox", "Support")
+    assert "--resolve" in cli_fails("inbox", "Support", "--answer", "Yes.")
+    assert "answer" in cli_fails("inbox", "Support", "--resolve", str(second))
 
-    done = _json("inbox", "Support", "--resolve", str(second), "--answer", "Yes, within the EU.")
+    done = cli_json("inbox", "Support", "--resolve", str(second), "--answer", "Yes, within the EU.")
     assert done["resolved_hits"] == 2
-    assert _json("inbox", "Support", "--resolve", str(other), "--dismiss")["training_qa_id"] is None
-    assert _json("inbox", "Support") == []
+    assert cli_json("inbox", "Support", "--resolve", str(other), "--dismiss")["training_qa_id"] is None
+    assert cli_json("inbox", "Support") == []
     with session_factory()() as session:
         rows = session.scalars(select(ModelQA).order_by(ModelQA.id)).all()
         assert [(q.qa_type, q.is_regression, q.answer) for q in rows] == [
@@ -76,8 +57,8 @@ def test_feedback_and_inbox_commands(cli_db: str) -> None:
 
 
 def test_provider_build_embeddings_option(cli_db: str) -> None:
-    _run("user", "create", "boss", "--admin")
-    added = _json(
+    cli_ok("user", "create", "boss", "--admin")
+    added = cli_json(
         "provider",
         "add",
         "e5",
@@ -91,5 +72,5 @@ def test_provider_build_embeddings_option(cli_db: str) -> None:
         "--no-fine-tune",
     )
     assert added["config"]["build_embeddings"] is True
-    updated = _json("provider", "update", "e5", "--builtin-embeddings")
+    updated = cli_json("provider", "update", "e5", "--builtin-embeddings")
     assert updated["config"].get("build_embeddings", False) is False

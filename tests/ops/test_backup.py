@@ -17,6 +17,7 @@ from erpai.config import get_settings
 from erpai.db import get_engine, session_factory
 from erpai.providers.models import Provider
 from erpai.security import decrypt_secret, reset_secret_cache
+from tests.cli_helpers import cli_fails
 from tests.conftest import _create_pg_database, _drop_pg_database
 
 runner = CliRunner()
@@ -33,12 +34,6 @@ def _ok(*args: str) -> Any:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout) if "--json" in args else result.stdout
-
-
-def _fails(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code != 0, result.output
-    return result.output
 
 
 def _company(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,11 +64,11 @@ def test_round_trip_keeps_data_keys_and_builds(
     backup = tmp_path / "erpai.backup"
     _ok("backup", str(backup))
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
-    assert "exists" in _fails("backup", str(backup))
+    assert "exists" in cli_fails("backup", str(backup))
 
     _ok("qa", "add", "Support", "--question", "Added after the backup?", "--answer", "yes")
     _ok("model", "add", "Later")
-    assert "--force" in _fails("restore", str(backup))
+    assert "--force" in cli_fails("restore", str(backup))
     assert len(_ok("qa", "list", "Support", "--json")) == len(QAS) + 1  # refused: nothing changed
 
     _ok("restore", str(backup), "--force")
@@ -120,6 +115,6 @@ def test_a_bad_backup_file_changes_nothing(cli_database: str, tmp_path: Path) ->
     _ok("user", "create", "boss", "--admin")
     junk = tmp_path / "junk.backup"
     junk.write_bytes(b"not a backup at all" * 100)
-    assert "error" in _fails("restore", str(junk), "--force")
+    assert "error" in cli_fails("restore", str(junk), "--force")
     assert _ok("user", "list", "--json")[0]["login"] == "boss"
-    assert "not a file" in _fails("restore", str(tmp_path / "missing.backup"))
+    assert "not a file" in cli_fails("restore", str(tmp_path / "missing.backup"))
