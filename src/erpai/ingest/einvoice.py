@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TypedDict
 
 from erpai.errors import InvalidInput
 from erpai.ingest.fields import InvoiceFields
@@ -84,7 +85,34 @@ def read_einvoice(data: bytes) -> InvoiceFields:
     raise InvalidInput(f"the XML is not a UBL or CII invoice (its root element is {kind!r})", field="file")
 
 
-def _ubl_party(party: ET.Element | None) -> tuple[str | None, str | None, str | None, str | None]:
+# A party: name, VAT number, registration number, address.
+PartyData = tuple[str | None, str | None, str | None, str | None]
+
+
+class PartyFields(TypedDict):
+    supplier_name: str | None
+    supplier_vat: str | None
+    supplier_registration: str | None
+    supplier_address: str | None
+    customer_name: str | None
+    customer_vat: str | None
+    customer_registration: str | None
+
+
+def _party_fields(supplier: PartyData, customer: PartyData) -> PartyFields:
+    """Both parties as invoice fields (the customer's address is not one)."""
+    return PartyFields(
+        supplier_name=supplier[0],
+        supplier_vat=supplier[1],
+        supplier_registration=supplier[2],
+        supplier_address=supplier[3],
+        customer_name=customer[0],
+        customer_vat=customer[1],
+        customer_registration=customer[2],
+    )
+
+
+def _ubl_party(party: ET.Element | None) -> PartyData:
     """name, VAT number, registration number, address of a UBL party."""
     name = _text(party, "PartyName/Name") or _text(party, "PartyLegalEntity/RegistrationName")
     address = _find(party, "PostalAddress")
@@ -110,13 +138,7 @@ def _read_ubl(root: ET.Element) -> InvoiceFields:
         document_type="credit_note" if credit else "purchase_invoice",
         number=_text(root, "ID"),
         issue_date=_date(_text(root, "IssueDate")),
-        supplier_name=supplier[0],
-        supplier_vat=supplier[1],
-        supplier_registration=supplier[2],
-        supplier_address=supplier[3],
-        customer_name=customer[0],
-        customer_vat=customer[1],
-        customer_registration=customer[2],
+        **_party_fields(supplier, customer),
         net=_amount(totals, "TaxExclusiveAmount") or _amount(totals, "LineExtensionAmount"),
         vat=_amount(root, "TaxTotal/TaxAmount"),
         total=_amount(totals, "TaxInclusiveAmount") or _amount(totals, "PayableAmount"),
@@ -125,7 +147,7 @@ def _read_ubl(root: ET.Element) -> InvoiceFields:
     )
 
 
-def _cii_party(party: ET.Element | None) -> tuple[str | None, str | None, str | None, str | None]:
+def _cii_party(party: ET.Element | None) -> PartyData:
     vat = None
     for registration in party if party is not None else []:
         if _local(registration.tag) == "SpecifiedTaxRegistration":
@@ -159,13 +181,7 @@ def _read_cii(root: ET.Element) -> InvoiceFields:
         document_type="credit_note" if credit else "purchase_invoice",
         number=_text(document, "ID"),
         issue_date=_date(_text(document, "IssueDateTime/DateTimeString")),
-        supplier_name=supplier[0],
-        supplier_vat=supplier[1],
-        supplier_registration=supplier[2],
-        supplier_address=supplier[3],
-        customer_name=customer[0],
-        customer_vat=customer[1],
-        customer_registration=customer[2],
+        **_party_fields(supplier, customer),
         net=_amount(totals, "TaxBasisTotalAmount"),
         vat=_amount(totals, "TaxTotalAmount"),
         total=_amount(totals, "GrandTotalAmount"),
