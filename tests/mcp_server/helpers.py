@@ -8,6 +8,17 @@ from typing import Any
 import mcp_types
 from mcp.client import Client
 
+# Every tool the erpai MCP server offers, as the SDK client lists them (sorted), over either transport.
+TOOLS = [
+    "add_qa",
+    "ask_model",
+    "create_lead",
+    "create_todo",
+    "ingest_invoice",
+    "list_models",
+    "search_knowledge",
+]
+
 
 def tool_result(result: mcp_types.CallToolResult) -> Any:
     """The tool's value: structured content (``result`` wraps a list), else the text parsed as JSON."""

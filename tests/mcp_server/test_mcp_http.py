@@ -18,7 +18,7 @@ from erpai.qas.models import ModelQA
 from erpai.security import hash_token
 from erpai.users.models import ApiToken, User
 from tests.ecosystem_helpers import VACATION, compiled_model
-from tests.mcp_server.helpers import resource_text, tool_error, tool_result, walk
+from tests.mcp_server.helpers import TOOLS, resource_text, tool_error, tool_result, walk
 
 
 def _client(url: str, token: str) -> Client:
@@ -55,15 +55,7 @@ def test_tools_and_resources_over_http_run_as_the_token_owner(live_url: str, liv
     _member(live_session)
     seen = asyncio.run(_as_admin(live_url))
 
-    assert seen["tools"] == [
-        "add_qa",
-        "ask_model",
-        "create_lead",
-        "create_todo",
-        "ingest_invoice",
-        "list_models",
-        "search_knowledge",
-    ]
+    assert seen["tools"] == TOOLS
     assert [(m["id"], m["model_id"], m["compiled"]) for m in seen["models"]] == [
         ("hr-helper", model.id, True)
     ]

@@ -15,7 +15,7 @@ from erpai.compilations.models import ModelHit
 from erpai.db import session_factory
 from erpai.users.models import User
 from tests.ecosystem_helpers import VACATION, compiled_model
-from tests.mcp_server.helpers import tool_error, walk
+from tests.mcp_server.helpers import TOOLS, tool_error, walk
 
 
 def _server(database_url: str, **env: str) -> StdioServerParameters:
@@ -43,15 +43,7 @@ def test_stdio_server_runs_as_the_token_owner(cli_db: str) -> None:
         model_id, admin_id = model.id, admin.id
     seen = asyncio.run(_walk(_server(cli_db, ERPAI_TOKEN="tok-boss")))
 
-    assert seen["tools"] == [
-        "add_qa",
-        "ask_model",
-        "create_lead",
-        "create_todo",
-        "ingest_invoice",
-        "list_models",
-        "search_knowledge",
-    ]
+    assert seen["tools"] == TOOLS
     assert [m["model_id"] for m in seen["models"]] == [model_id]
     assert seen["asked"]["answer"] == VACATION
     assert seen["found"][0]["source_type"] == "qa"
