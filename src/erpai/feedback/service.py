@@ -10,7 +10,7 @@ from erpai.compilations.models import ModelHit
 from erpai.db import utcnow
 from erpai.errors import NotFound
 from erpai.feedback.schemas import FeedbackIn, FeedbackRead
-from erpai.permissions.service import can_train_model, require_train_model
+from erpai.permissions.service import require_train_model
 from erpai.users.models import User
 
 ENTITY = "model_hit"
@@ -27,8 +27,8 @@ def give_feedback(session: Session, *, hit_id: int, data: FeedbackIn, actor: Use
     """Sets (or replaces) the rating of one answer. 403 unless the actor asked it, trains the model, or
     is a member of a chat group where an arbiter posted it."""
     hit = get_hit(session, hit_id=hit_id)
-    if not _may_rate(session, hit=hit, actor=actor):
-        require_train_model(session, user=actor, model_id=hit.model_id, field="hit_id")
+    if hit.user_id != actor.id and not may_rate_reply(session, hit_id=hit.id, user_id=actor.id):
+        require_train_model(session, user=actor, model_id=hit.model_id, field="hit_id")  # trainers; else 403
     reason = (data.reason or "").strip() or None
     hit.feedback, hit.feedback_reason = data.rating, reason
     hit.feedback_user_id, hit.feedback_time_utc = actor.id, utcnow()
@@ -44,12 +44,6 @@ def give_feedback(session: Session, *, hit_id: int, data: FeedbackIn, actor: Use
     )
     session.commit()
     return feedback_read(hit)
-
-
-def _may_rate(session: Session, *, hit: ModelHit, actor: User) -> bool:
-    if hit.user_id == actor.id or can_train_model(session, user=actor, model_id=hit.model_id):
-        return True
-    return may_rate_reply(session, hit_id=hit.id, user_id=actor.id)
 
 
 def feedback_read(hit: ModelHit) -> FeedbackRead:
