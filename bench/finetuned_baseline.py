@@ -27,8 +27,8 @@ linear warm-up then linear decay, short sequences; out of scope = max softmax pr
 (``--train-word-embeddings`` trains it too); all 6 transformer layers, position embeddings and the head train.
 Which way the proxy leans is not known: MiniLM is smaller than BERT-base, but its sentence-level
 contrastive pre-training should give better few-shot starting features than raw BERT-base. Note that erpai's
-default embedder includes the same all-MiniLM-L6-v2 (int8, frozen), so this also answers "frozen + erpai's head
-versus fully fine-tuned" for one shared encoder.
+default embedder includes the same all-MiniLM-L6-v2 (int8, frozen), so this also answers "frozen +
+erpai's head versus fully fine-tuned" for one shared encoder.
 
 Per set (means over the 3 companies): the baseline's in-scope accuracy (right answer AND confidence >=
 threshold, as erpai.learning.metrics counts it) and OOS recall at thresholds 0.5 / 0.7 / 0.9, and at an ORACLE
