@@ -195,8 +195,8 @@ def verdict(e_acc: float, e_rec: float, b_acc: float, b_rec: float) -> str:
 def table(name: str, b: dict[str, float], e: dict[str, float]) -> list[str]:
     ea, er = e["in_scope_accuracy"], e["oos_recall"]
     lines = [f"{name}  (erpai AUROC {e['auroc']:.4f}, baseline AUROC {b['auroc']:.4f})",
-             f"  {'':34s}{'in-scope acc':>13s}{'OOS recall':>12s}{'balanced':>10s}  verdict",
-             f"  {'erpai (own calibrated threshold)':34s}{ea:13.4f}{er:12.4f}{(ea + er) / 2:10.4f}"]
+             f"  {'':40s}{'in-scope acc':>13s}{'OOS recall':>12s}{'balanced':>10s}  verdict",
+             f"  {'erpai (own calibrated threshold)':40s}{ea:13.4f}{er:12.4f}{(ea + er) / 2:10.4f}"]
     both, beaten = [], []
     for t in (*FIXED, "oracle", "matched"):
         ba, br = b[f"acc@{t}"], b[f"rec@{t}"]
@@ -204,7 +204,7 @@ def table(name: str, b: dict[str, float], e: dict[str, float]) -> list[str]:
                  "matched": f"baseline, OOS recall >= erpai's (~{b['matched_threshold']:.2f})"}.get(
                      str(t), f"baseline, max-softmax >= {t}")
         said = verdict(ea, er, ba, br)
-        lines.append(f"  {label:34s}{ba:13.4f}{br:12.4f}{(ba + br) / 2:10.4f}  {said}")
+        lines.append(f"  {label:40s}{ba:13.4f}{br:12.4f}{(ba + br) / 2:10.4f}  {said}")
         (both if said.endswith("on both") and said.startswith("erpai") else
          beaten if said.startswith("BASELINE") else []).append(str(t))
     matched = b["acc@matched"]
