@@ -24,20 +24,25 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ERPAI_BENCH_CACHE", "/tmp/erpai-bench"))
 
 
+def load_texts() -> dict[str, tuple[list[str], list[str]]]:
+    """split -> (texts, labels), straight from CLINC150's JSON."""
+    data = json.loads(DATA.read_text(encoding="utf-8"))
+    return {s: ([t for t, _ in data[s]], [lab for _, lab in data[s]]) for s in SPLITS}
+
+
 def load_embedded(embedder: str) -> dict[str, tuple[np.ndarray, list[str], list[str]]]:
     """split -> (float32 unit rows, texts, labels)."""
-    data = json.loads(DATA.read_text(encoding="utf-8"))
+    data = load_texts()
     path = cache_dir() / f"clinc150-{embedder}.npz"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         model = get_embedder(embedder)
-        arrays = {s: model.embed([t for t, _ in data[s]]).astype(np.float16) for s in SPLITS}
+        arrays = {s: model.embed(data[s][0]).astype(np.float16) for s in SPLITS}
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, **arrays)
         tmp.replace(path)
     with np.load(path) as z:
-        return {s: (z[s].astype(np.float32), [t for t, _ in data[s]], [lab for _, lab in data[s]])
-                for s in SPLITS}
+        return {s: (z[s].astype(np.float32), *data[s]) for s in SPLITS}
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from clinc_cache import cache_dir, load_embedded
+from clinc_cache import cache_dir, load_embedded, load_texts
 from erpai.learning.calibration import (
     OTHER_LANGUAGE,
     fit_logistic,
@@ -49,7 +49,17 @@ class Pools:
 
 
 def pools(embedder: str, held: str) -> Pools:
-    data = load_embedded(embedder)
+    return pools_of(load_embedded(embedder), held)
+
+
+def text_pools(held: str) -> Pools:
+    """The same pools with each question's text as its row: ``company`` makes the same random draws (they
+    depend on pool sizes only), so it returns the very questions the embedded pools give, as texts."""
+    data = load_texts()
+    return pools_of({s: (np.array(texts), texts, labels) for s, (texts, labels) in data.items()}, held)
+
+
+def pools_of(data: dict[str, tuple[np.ndarray, list[str], list[str]]], held: str) -> Pools:
     names = sorted(set(data["train"][2]))
     index = {n: i for i, n in enumerate(names)}
 
