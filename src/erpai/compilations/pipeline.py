@@ -16,6 +16,7 @@ from erpai.compilations.snapshot import BuildInputs, Example
 from erpai.errors import InvalidInput
 from erpai.learning.calibration import negative_questions
 from erpai.learning.head import IntentHead
+from erpai.learning.memory import Memory
 from erpai.learning.metrics import quality_metrics
 
 Progress = Callable[[str, int, int], None]
@@ -141,6 +142,7 @@ def build_retrieval(
         rows=[RowSource(e.source_type, e.source_id, e.text) for e in in_scope],
         system_messages=inputs.system_messages,
         head=head,
+        memory=Memory.learn((e.text, bool(e.answer.strip())) for e in inputs.training),
     )
     n_val = len(inputs.validation)
     evaluation = evaluate(artifact, inputs.validation, x_held[:n_val])
@@ -160,7 +162,7 @@ def evaluate(artifact: BuildArtifact, examples: Sequence[Example], vectors: np.n
     result = Evaluation(threshold=artifact.head.threshold)
     if not examples:
         return result
-    predictions = artifact.head.predict(vectors, [e.text for e in examples])
+    predictions, _ = artifact.predict(vectors, [e.text for e in examples])
     for example, prediction in zip(examples, predictions, strict=True):
         got = artifact.answers[prediction.label] if prediction.accepted else None
         result.confidences.append(prediction.confidence)
