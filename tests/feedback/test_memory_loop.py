@@ -1,7 +1,7 @@
 """Feedback that teaches: a question corrected in the review inbox is answered as corrected by the next build
 (its memory), also where the small-company head would side with another answer; the quality gate lets that
-build through and holds back a later one that forgets; a question taught out of scope is refused, the newest
-teaching winning over an older Q&A. On both databases."""
+build through and holds back a later one that forgets; a question corrected as out of scope is refused, the
+newest teaching winning over an older Q&A. On both databases."""
 
 from __future__ import annotations
 
@@ -73,7 +73,9 @@ def test_a_corrected_question_is_answered_as_corrected(
     assert (refused["answered"], refused["reason"]) == (False, "taught_out_of_scope")
     assert refused["from_memory"] is True
     paraphrase = _ask(live_client, headers, model.id, "How many vacation days per year do I have?")
-    assert paraphrase["from_memory"] is False
+    plain = _ask(live_client, headers, model.id, HR_QAS[0][0])  # a Q&A, not a correction: the head answers
+    assert paraphrase["from_memory"] is False and plain["from_memory"] is False
+    assert plain["answer"] == HR_QAS[0][1]
 
     # Someone deactivates the learnt Q&A: the next build forgets the correction and is held back.
     live_session.execute(update(ModelQA).where(ModelQA.id == learnt).values(is_active=False))

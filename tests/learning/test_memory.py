@@ -51,13 +51,15 @@ def test_normalise_folds_case_spacing_and_punctuation_not_accents() -> None:
     assert normalise("Résumé?") != normalise("resume")
 
 
-def test_the_newest_teaching_of_a_question_wins() -> None:
-    taught = [("Opening hours?", True), ("Where are you?", True), ("opening  hours", True),
-              ("Do you sell cars?", True), ("do you sell cars", False), ("Parking?", False)]
+def test_the_newest_remembered_teaching_of_a_question_wins() -> None:
+    taught = [("Opening hours?", True, True), ("Where are you?", True, True), ("opening  hours", True, True),
+              ("Do you sell cars?", True, True), ("do you sell cars", False, True), ("Parking?", False, True),
+              ("Opening hours!", True, False), ("Prices?", True, False), ("Delivery?", False, False)]
     memory = Memory.learn(taught)
-    # rows count the answered examples only: "opening  hours" is row 2; the later refusal of the cars wins
-    assert memory.recall(["OPENING HOURS", "where are you", "Do you sell cars?", "parking", "Hello"]) == [
-        2, 1, REFUSE, REFUSE, None]
+    # rows count the answered examples only: "opening  hours" is row 2; the later refusal of the cars wins;
+    # examples not to be remembered neither count as newer nor are remembered
+    assert memory.recall(["OPENING HOURS", "where are you", "Do you sell cars?", "parking", "prices",
+                          "delivery", "Hello"]) == [2, 1, REFUSE, REFUSE, None, None, None]
     stored = json.loads(json.dumps(memory.to_json()))
     assert stored == {"rows": [1, 2], "refused": ["do you sell cars", "parking"]}
     questions = ["Opening hours?", "Where are you?", "opening  hours", "Do you sell cars?"]
@@ -77,7 +79,7 @@ def test_a_small_head_answers_its_outlier_question_as_taught() -> None:
     y = np.array([0, 0, 0, 0, 1, 1, 1])
     head = IntentHead.fit(X, y, mode="raw")
     questions = [f"question {i}" for i in range(7)]
-    artifact = _artifact(head, questions, [(q, True) for q in questions])
+    artifact = _artifact(head, questions, [(q, True, True) for q in questions])
     assert head.predict(X[3:4])[0].label == 1
     [[recalled], [remembered]] = artifact.predict(X[3:4], ["QUESTION 3?"])
     assert (recalled.label, recalled.confidence, recalled.accepted, recalled.neighbour) == (0, 1.0, True, 3)
@@ -106,7 +108,7 @@ def test_a_trained_head_answers_its_own_training_questions_as_taught() -> None:
     head = IntentHead.fit(X, y, seed=0)
     assert head.mode == "trained"
     questions = [f"training question {i}" for i in range(len(y))]
-    taught = [(q, True) for q in questions] + [("training question 7", False)]
+    taught = [(q, True, True) for q in questions] + [("training question 7", False, True)]
     artifact = _artifact(head, questions, taught)
     texts = [questions[i] for i in noisy]
     assert sum(p.label == y[i] for p, i in zip(head.predict(X[noisy]), noisy, strict=True)) < len(noisy) // 2
