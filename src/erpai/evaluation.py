@@ -195,5 +195,6 @@ def closed_predictions(compilation_id: int, test: list[LabelledQuestion]) -> tup
         artifact = BuildArtifact.from_bytes(row.content)
         embedder = resolve_embedder(session, artifact.embedder)
     vectors = embedder.embed([t.question for t in test])
-    best = [artifact.answers[p.label] for p in artifact.head.predict(vectors, [t.question for t in test])]
+    predictions, _ = artifact.predict(vectors, [t.question for t in test])
+    best = [artifact.answers[p.label] for p in predictions]
     return best, artifact.head.threshold

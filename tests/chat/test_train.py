@@ -7,8 +7,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from erpai.answering.grounding import retrieve
 from erpai.chat.arbiter import process_arbiter_task
 from erpai.chat.corrections import corrected_answer
+from erpai.compilations.pipeline import build_retrieval
+from erpai.compilations.snapshot import take_snapshot
+from erpai.learning.embedders import DEFAULT_EMBEDDER
 from erpai.qas.models import ModelQA
 from erpai.training.models import PreferencePair, TrainingConversation
 from erpai.users.models import User
@@ -201,3 +205,27 @@ def test_a_train_ai_correction_becomes_a_regression_case(
     # a selection without a correction adds no regression case
     _train(client, member[1], dialogue["group_id"], comment_ids=dialogue["ids"][:2])
     assert db.scalar(select(func.count()).select_from(ModelQA)) == 1
+
+
+def test_a_train_ai_correction_is_remembered_over_an_older_qa(
+    client: TestClient, db: Session, member: Member, dialogue: dict[str, Any]
+) -> None:
+    """The next build answers the corrected question with the correction, not the older Q&A that taught the
+    rejected answer (the newest teaching wins), and passes the correction's regression case."""
+    bot = dialogue["bot"]
+    for question, answer in [
+        ("How often should we post on Instagram?", "Every day."),
+        ("How frequently do we publish Instagram posts?", "Every day."),
+        ("Which hashtags do we use?", "#erpai and #smallbusiness."),
+        ("What hashtags go on our posts?", "#erpai and #smallbusiness."),
+    ]:
+        db.add(ModelQA(model_id=bot.id, question=question, answer=answer, qa_type="T",
+                       added_by_user_id=member[0].id))
+    db.commit()
+    assert _train(client, member[1], dialogue["group_id"], comment_ids=dialogue["ids"]).status_code == 201
+    build = build_retrieval(db, inputs=take_snapshot(db, model=bot), embedder_name=DEFAULT_EMBEDDER)
+    assert build.evaluation.forgotten == [] and build.evaluation.in_scope_correct == 1
+    result, _ = retrieve(build.artifact, "How often should we post on Instagram?")
+    assert (result.answer, result.confidence, result.from_memory) == (
+        "Twice a week, Tuesday and Thursday.", 1.0, True)
+    assert result.source_type == "training_conversation"

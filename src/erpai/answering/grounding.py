@@ -35,13 +35,14 @@ def retrieve(
     The first match is the build's own prediction; the others are the nearest training rows of other
     answers (one row per answer). A match is kept when accepted or its confidence reaches
     ``MIN_MATCH_CONFIDENCE``; the curated result always names the best row. ``threshold`` (the model's
-    operating point) replaces the build's own confidence threshold. ``embedder``: the build's embedder
+    operating point) replaces the build's own confidence threshold; a question the build's memory holds is
+    answered (or refused) as taught, whatever the threshold. ``embedder``: the build's embedder
     when it is a provider's (``resolve_embedder``); else the built-in one is loaded.
     """
     vector = (embedder or get_embedder(artifact.embedder)).embed([question])
     head = artifact.head
-    prediction = head.predict(vector, [question])[0]
-    if threshold is not None:
+    [prediction], [remembered] = artifact.predict(vector, [question])
+    if threshold is not None and not remembered:
         prediction.accepted = prediction.confidence >= threshold
     best = _source(artifact, prediction.neighbour, prediction.confidence)
     relevant = prediction.accepted or best.score >= MIN_MATCH_CONFIDENCE
@@ -61,7 +62,10 @@ def retrieve(
         source_type=best.source_type if prediction.accepted else None,
         source_id=best.source_id if prediction.accepted else None,
         sources=[best],
+        from_memory=remembered,
     )
+    if remembered and not prediction.accepted:
+        result.reason = "taught_out_of_scope"
     return result, matches
 
 

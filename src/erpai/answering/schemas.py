@@ -10,7 +10,7 @@ from erpai.limits import MESSAGE_MAX, NAME_MAX
 #: What a model says when it does not know, unless its ``fallback_answer`` says otherwise.
 DEFAULT_FALLBACK_ANSWER = "I don't know."
 #: Why a question got no answer (``AnswerResult.reason``).
-NoAnswerReason = Literal["no_build", "below_threshold", "empty_generation"]
+NoAnswerReason = Literal["no_build", "below_threshold", "taught_out_of_scope", "empty_generation"]
 
 
 class ContextMessage(BaseModel):
@@ -45,7 +45,14 @@ class AnswerResult(BaseModel):
     reason: NoAnswerReason | None = Field(
         default=None,
         description="Why there is no answer: 'no_build' (model not compiled), 'below_threshold' "
-        "(not confident enough), 'empty_generation' (the chat provider wrote nothing); null when answered.",
+        "(not confident enough), 'taught_out_of_scope' (a trainer marked this very question out of scope), "
+        "'empty_generation' (the chat provider wrote nothing); null when answered.",
+    )
+    from_memory: bool = Field(
+        default=False,
+        description="True when the question is one the build was taught (same words; case, spacing and "
+        "punctuation aside): answered with that training row's answer at confidence 1, or refused when it "
+        "was last taught as out of scope.",
     )
     fallback_answer: str | None = Field(
         default=None,

@@ -1,7 +1,8 @@
-"""The runnable retrieval build: head weights + what each class and training row stands for.
+"""The runnable retrieval build: head weights + what each class and training row stands for + its memory.
 
 Stored as a zip (``meta.json`` + ``head.bin``) in ``compilation_artifacts``, never pickled,
-so a build written by one process can be loaded safely by any other.
+so a build written by one process can be loaded safely by any other. Format 2 adds the memory
+(:mod:`erpai.learning.memory`); a format-1 build has none and answers as before.
 """
 
 from __future__ import annotations
@@ -10,11 +11,16 @@ import io
 import json
 import threading
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from erpai.learning.memory import REFUSE, Memory
+
 if TYPE_CHECKING:
-    from erpai.learning.head import IntentHead
+    import numpy as np
+
+    from erpai.learning.head import IntentHead, Prediction
 
 
 @dataclass(frozen=True)
@@ -31,14 +37,29 @@ class BuildArtifact:
     rows: list[RowSource]
     system_messages: list[str]
     head: IntentHead
+    memory: Memory = field(default_factory=Memory)
+
+    def predict(self, vectors: np.ndarray, texts: Sequence[str]) -> tuple[list[Prediction], list[bool]]:
+        """The head's predictions for the embedded ``texts``, those the memory holds answered (or refused) as
+        taught; and which of them the memory decided."""
+        predictions = self.head.predict(vectors, texts)
+        recalled = self.memory.recall(texts)
+        for prediction, row in zip(predictions, recalled, strict=True):
+            if row == REFUSE:
+                prediction.confidence, prediction.accepted = 0.0, False
+            elif row is not None:
+                prediction.label, prediction.neighbour = int(self.head.labels[row]), row
+                prediction.confidence, prediction.accepted = 1.0, True
+        return predictions, [row is not None for row in recalled]
 
     def to_bytes(self) -> bytes:
         meta = {
-            "format": 1,
+            "format": 2,
             "embedder": self.embedder,
             "answers": self.answers,
             "rows": [[r.source_type, r.source_id, r.question] for r in self.rows],
             "system_messages": self.system_messages,
+            "memory": self.memory.to_json(),
         }
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -53,12 +74,15 @@ class BuildArtifact:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             meta = json.loads(archive.read("meta.json"))
             head = IntentHead.from_bytes(archive.read("head.bin"))
+        rows = [RowSource(t, int(i), q) for t, i, q in meta["rows"]]
+        memory = meta.get("memory")
         return cls(
             embedder=meta["embedder"],
             answers=list(meta["answers"]),
-            rows=[RowSource(t, int(i), q) for t, i, q in meta["rows"]],
+            rows=rows,
             system_messages=list(meta["system_messages"]),
             head=head,
+            memory=Memory.from_json(memory, [r.question for r in rows]) if memory else Memory(),
         )
 
 

@@ -16,9 +16,11 @@ from erpai.compilations.snapshot import BuildInputs, Example
 from erpai.errors import InvalidInput
 from erpai.learning.calibration import negative_questions
 from erpai.learning.head import IntentHead
+from erpai.learning.memory import Memory, normalise
 from erpai.learning.metrics import quality_metrics
 
 Progress = Callable[[str, int, int], None]
+CONVERSATION = "training_conversation"
 UNKNOWN_ANSWER = -2  # a validation answer that no training answer matches: counted, not calibrated on
 
 
@@ -141,6 +143,7 @@ def build_retrieval(
         rows=[RowSource(e.source_type, e.source_id, e.text) for e in in_scope],
         system_messages=inputs.system_messages,
         head=head,
+        memory=_memory(inputs),
     )
     n_val = len(inputs.validation)
     evaluation = evaluate(artifact, inputs.validation, x_held[:n_val])
@@ -156,11 +159,21 @@ def build_retrieval(
     return BuildResult(artifact, evaluation, calibration, timings, fresh, counts)
 
 
+def _memory(inputs: BuildInputs) -> Memory:
+    """The corrections (see :mod:`erpai.learning.memory`): training conversations, and training Q&As whose
+    question is a regression case."""
+    corrected = {normalise(e.text) for e in inputs.validation if e.is_regression}
+    return Memory.learn(
+        (e.text, bool(e.answer.strip()), e.source_type == CONVERSATION or normalise(e.text) in corrected)
+        for e in inputs.training
+    )
+
+
 def evaluate(artifact: BuildArtifact, examples: Sequence[Example], vectors: np.ndarray) -> Evaluation:
     result = Evaluation(threshold=artifact.head.threshold)
     if not examples:
         return result
-    predictions = artifact.head.predict(vectors, [e.text for e in examples])
+    predictions, _ = artifact.predict(vectors, [e.text for e in examples])
     for example, prediction in zip(examples, predictions, strict=True):
         got = artifact.answers[prediction.label] if prediction.accepted else None
         result.confidences.append(prediction.confidence)

@@ -1,16 +1,15 @@
 """The review inbox of a model: refused, low-confidence and thumbed-down answers, for its trainers.
 
 Similar questions are grouped by their normalised text (case, accents' composition, punctuation and
-spacing ignored): it needs no build, so it also groups questions asked before any build or after one
-was rolled back, it is exact and explainable ("asked 7 times"), and it is cheap on 10,000 hits.
+spacing ignored; the key a build's memory looks questions up by): it needs no build, so it also groups
+questions asked before any build or after one was rolled back, it is exact and explainable ("asked 7
+times"), and it is cheap on 10,000 hits.
 Embedding similarity would also merge paraphrases, but depends on which build is active and can merge
 two different questions that a trainer must answer differently.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
@@ -22,6 +21,7 @@ from erpai.db import utcnow
 from erpai.errors import InvalidInput
 from erpai.feedback.schemas import InboxItem, InboxKind, InboxPage, InboxResolve, InboxResolved
 from erpai.feedback.service import get_hit
+from erpai.learning.memory import normalise
 from erpai.permissions.service import require_train_model
 from erpai.qas.models import ModelQA, QAType
 from erpai.users.models import User
@@ -31,13 +31,6 @@ HIT_IDS_SHOWN = 50
 REASONS_SHOWN = 10
 LOW_CONFIDENCE = 0.5  # default: an answered hit below this confidence is reviewed
 QA_ENTITY = "model_qa"
-_NOT_WORD = re.compile(r"[^\w]+")
-
-
-def normalise(question: str) -> str:
-    """The grouping key: 'Opening hours?' and ' opening  HOURS ' are one question."""
-    text = unicodedata.normalize("NFKC", question).casefold()
-    return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 def _kinds(hit: ModelHit, below: float) -> list[InboxKind]:
