@@ -196,10 +196,11 @@ def test_builds_stored_with_feature_set_2_answer_as_before() -> None:
     """A format-3 head of the default embedder (feature set 2, no knowledge rows) keeps its own features."""
     rng = np.random.default_rng(5)
     parts = SMALL_PARTS["minilm-muse-char"]
-    X = _unit(rng.standard_normal((12, sum(parts))).astype(np.float32))
-    y = np.arange(12) % 4
+    X = _unit(rng.standard_normal((24, sum(parts))).astype(np.float32))
+    y = np.arange(24) % 12
     head = IntentHead.fit(X, y, embedder="minilm-muse-char", negatives=X[:3] * -1)
-    assert head.features == 3
+    assert head.features == 3           # centred: >= CENTRED_MIN_ANSWERS answers
+    assert IntentHead.fit(X[:9], y[:9], embedder="minilm-muse-char").features == 2
     head.features = 2
     with np.load(io.BytesIO(head.to_bytes())) as z:
         arrays = {name: z[name] for name in z.files if not name.startswith("knowledge")}

@@ -132,11 +132,12 @@ class IntentHead:
             thr = DEFAULT_RAW_THRESHOLDS.get(embedder or "", DEFAULT_RAW_THRESHOLDS[""])
             negs = _unit_rows(negatives) if negatives is not None and len(negatives) else np.zeros(
                 (0, X.shape[1]), np.float32)
+            features = small_feature_set(embedder, k)
             head = cls("raw", y, X, k, params=_Params(thr, threshold=small_threshold(embedder)),
-                       coef=small_coefficients(embedder), negs=negs, parts=small_parts(embedder),
-                       features=small_feature_set(embedder),
-                       other_coef=small_coefficients(OTHER_LANGUAGE[embedder]) if embedder in OTHER_LANGUAGE
-                       else np.zeros(0, np.float32))
+                       coef=small_coefficients(embedder, features), negs=negs, parts=small_parts(embedder),
+                       features=features,
+                       other_coef=small_coefficients(OTHER_LANGUAGE[embedder], features)
+                       if embedder in OTHER_LANGUAGE else np.zeros(0, np.float32))
             if knowledge is not None and knowledge_labels is not None and len(knowledge):
                 head.knowledge = _unit_rows(knowledge)
                 head.knowledge_labels = np.asarray(knowledge_labels, dtype=np.int64)
