@@ -42,16 +42,32 @@ import itertools
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 __all__ = [
-    "CENTRED_COEFFICIENTS", "CENTRED_MIN_ANSWERS", "FEATURES", "OTHER_LANGUAGE", "PART_WEIGHTS",
-    "SMALL_COEFFICIENTS", "SMALL_PARTS", "SMALL_THRESHOLDS",
-    "fit_logistic", "knowledge_text", "looks_english", "negative_questions",
-    "small_coefficients", "small_confidence", "small_feature_set", "small_features", "small_parts",
+    "CENTRED_COEFFICIENTS",
+    "CENTRED_MIN_ANSWERS",
+    "FEATURES",
+    "OTHER_LANGUAGE",
+    "PART_WEIGHTS",
+    "SMALL_COEFFICIENTS",
+    "SMALL_PARTS",
+    "SMALL_THRESHOLDS",
+    "CompanySpace",
+    "company_space",
+    "fit_logistic",
+    "knowledge_text",
+    "looks_english",
+    "negative_questions",
+    "small_coefficients",
+    "small_confidence",
+    "small_feature_set",
+    "small_features",
+    "small_parts",
     "small_threshold",
 ]
 
@@ -182,23 +198,53 @@ def _split(x: np.ndarray, parts: tuple[int, ...]) -> list[np.ndarray]:
     return [_unit(x[:, a:b]) for a, b in itertools.pairwise(edges)]
 
 
+@dataclass(frozen=True)
+class CompanySpace:
+    """A company's training rows and negatives as :func:`small_features` compares with them (per part; centred
+    for feature set 3), with its answers' prototypes: prepared once per build, not per question."""
+
+    labels: np.ndarray
+    train: list[np.ndarray]
+    negatives: list[np.ndarray]
+    protos: list[np.ndarray]
+    means: list[np.ndarray] | None
+    parts: tuple[int, ...]
+
+
+def company_space(train: np.ndarray, labels: np.ndarray, negatives: np.ndarray, parts: tuple[int, ...] = (),
+                  version: int = FEATURES) -> CompanySpace:
+    """Feature set 3 shifts each part by the mean of the company's training questions and re-normalises: what
+    all of its questions share (phrasing, domain) then no longer counts as similarity; what tells its answers
+    apart does."""
+    k = int(labels.max()) + 1
+    onehot = labels[None, :] == np.arange(k)[:, None]                       # (k, n)
+    t, n = _split(train, parts), _split(negatives, parts)
+    means = [block.mean(axis=0) for block in t] if version >= 3 else None
+    if means is not None:
+        t, n = ([_unit(b - m) for b, m in zip(blocks, means, strict=True)] for blocks in (t, n))
+    protos = [_unit((onehot @ b) / onehot.sum(axis=1)[:, None]) for b in t]
+    return CompanySpace(labels, t, n, protos, means, parts)
+
+
 def small_features(
     X: np.ndarray, train: np.ndarray, labels: np.ndarray, negatives: np.ndarray,
-    parts: tuple[int, ...] = (), version: int = FEATURES,
+    parts: tuple[int, ...] = (), version: int = FEATURES, space: CompanySpace | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(predicted label, closest training row of that answer, features) for unit query rows ``X``."""
+    """(predicted label, closest training row of that answer, features) for unit query rows ``X``;
+    ``space``: :func:`company_space` of the same arguments, prepared before."""
     if version == 1:
         return _features_v1(X, train, labels, negatives, parts)
-    k = int(labels.max()) + 1
+    space = space or company_space(train, labels, negatives, parts, version)
+    k = len(space.protos[0])
     rows = np.arange(len(X))
     onehot = labels[None, :] == np.arange(k)[:, None]                       # (k, n)
     counts = onehot.sum(axis=1)
     w = _weights(parts)
-    q, t, n = _split(X, parts), _split(train, parts), _split(negatives, parts)
-    if version >= 3:
-        q, t, n = _centred(q, t, n)
-    sims = [a @ b.T for a, b in zip(q, t, strict=True)]                      # per part: (m, n)
-    protos = [a @ _unit((onehot @ b) / counts[:, None]).T for a, b in zip(q, t, strict=True)]  # (m, k)
+    q = _split(X, parts)
+    if space.means is not None:
+        q = [_unit(a - m) for a, m in zip(q, space.means, strict=True)]
+    sims = [a @ b.T for a, b in zip(q, space.train, strict=True)]            # per part: (m, n)
+    protos = [a @ b.T for a, b in zip(q, space.protos, strict=True)]         # per part: (m, k)
     mix = _mix(sims, w)
     best_row = np.stack([np.where(c, mix, -np.inf).max(axis=1) for c in onehot], axis=1)   # (m, k)
     score = best_row + _mix(protos, w)
@@ -208,20 +254,12 @@ def small_features(
     best = np.where(onehot[label], mix, -np.inf).argmax(axis=1)
     closest = [s[rows, best] for s in sims]
     # cosines to the negatives; without negatives, gaps of 0 (each question its own negative)
-    negs = [a @ b.T for a, b in zip(q, n, strict=True)] if len(negatives) else [
+    negs = [a @ b.T for a, b in zip(q, space.negatives, strict=True)] if len(space.negatives[0]) else [
         c[:, None] for c in closest]
     gaps = [c - s.max(axis=1) for c, s in zip(closest, negs, strict=True)]
     cols = [*closest, margin, best_row[rows, label] - _mix(negs, w).max(axis=1), *gaps,
             *(p[rows, label] for p in protos), np.full(len(X), np.log(k)), np.log(counts[label])]
     return label.astype(np.int64), best.astype(np.int64), np.stack(cols, axis=1).astype(np.float32)
-
-
-def _centred(*spaces: list[np.ndarray]) -> tuple[list[np.ndarray], ...]:
-    """Feature set 3: each part shifted by the mean of the company's training questions (the second space)
-    and re-normalised. What all of a company's questions share (its phrasing, its domain) then no longer
-    counts as similarity; what tells its answers apart does."""
-    means = [block.mean(axis=0) for block in spaces[1]]
-    return tuple([_unit(block - mean) for block, mean in zip(space, means, strict=True)] for space in spaces)
 
 
 def _mix(blocks: list[np.ndarray], weights: np.ndarray) -> np.ndarray:

@@ -31,6 +31,8 @@ from erpai.learning._train import TrainConfig, cosine_scores, project, train_hea
 from erpai.learning.calibration import (
     FEATURES,
     OTHER_LANGUAGE,
+    CompanySpace,
+    company_space,
     looks_english,
     small_coefficients,
     small_confidence,
@@ -106,6 +108,7 @@ class IntentHead:
     # says answers questions too; never a neighbour (those are training rows)
     knowledge: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     knowledge_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _spaces: dict[tuple[int, ...], CompanySpace] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -215,15 +218,30 @@ class IntentHead:
         X = _unit_rows(np.atleast_2d(X))
         rows = np.concatenate([self.feats, self.knowledge]) if len(self.knowledge) else self.feats
         labels = np.concatenate([self.labels, self.knowledge_labels])
-        label, neighbour, feats = small_features(X, rows, labels, self.negs, self.parts, self.features)
+        label, neighbour, feats = small_features(
+            X, rows, labels, self.negs, self.parts, self.features, self._space(rows, labels, 0))
         conf = small_confidence(feats, self.coef)
         other = ~looks_english(texts) if texts is not None and len(self.other_coef) else np.zeros(0, bool)
         if other.any():
             cut = self.parts[0]
             label[other], neighbour[other], feats = small_features(
-                X[other, cut:], rows[:, cut:], labels, self.negs[:, cut:], self.parts[1:], self.features)
+                X[other, cut:], rows[:, cut:], labels, self.negs[:, cut:], self.parts[1:], self.features,
+                self._space(rows, labels, cut))
             conf[other] = small_confidence(feats, self.other_coef)
         return label, conf, self._training_row(X, label, neighbour)
+
+    def _space(self, rows: np.ndarray, labels: np.ndarray, cut: int) -> CompanySpace:
+        """The prepared company space without the first ``cut`` columns (built on first use, then kept while
+        the rows, negatives and feature set stay those it was built from)."""
+        key = (cut, self.features, id(self.feats), id(self.knowledge), id(self.negs))
+        space = self._spaces.get(key)
+        if space is None:
+            parts = self.parts[1:] if cut else self.parts
+            space = company_space(rows[:, cut:], labels, self.negs[:, cut:], parts, self.features)
+            if len(self._spaces) > 4:
+                self._spaces.clear()
+            self._spaces[key] = space
+        return space
 
     def _training_row(self, X: np.ndarray, label: np.ndarray, row: np.ndarray) -> np.ndarray:
         """``row``, or where it is an answer's text, the closest training row of the same answer."""
