@@ -1,8 +1,9 @@
 """Simulated small companies from CLINC150: confidence without validation Q&As (issue 14).
 
     .venv/bin/python bench/small_company.py [--seeds 50] [--embedder minilm-muse-char]
-    .venv/bin/python bench/small_company.py --fit      # refit the raw-mode confidence coefficients (and, for
-                                                       # an embedder in OTHER_LANGUAGE, those without part 0)
+    .venv/bin/python bench/small_company.py --fit      # refit the raw-mode confidence coefficients of feature
+                                                       # set 3 (and, for an embedder in OTHER_LANGUAGE, those
+                                                       # without part 0)
 
 Small companies: 10-30 random intents, 1-5 Q&As each from CLINC's train split, no validation; test = 5
 questions per intent from the test split, as many out-of-scope questions (half other intents' test
@@ -168,7 +169,7 @@ def main() -> None:
     if args.fit:
         coef, threshold = fit(pools(args.embedder, "val"), negs, range(1000, 1000 + 4 * args.seeds),
                               small_parts(args.embedder))
-        print(f'SMALL_COEFFICIENTS "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+        print(f'CENTRED_COEFFICIENTS "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
         print(f'SMALL_THRESHOLDS "{args.embedder}": {threshold}')
         if args.embedder in OTHER_LANGUAGE:     # the same companies without the English-only first part
             cut = small_parts(args.embedder)[0]
@@ -179,7 +180,7 @@ def main() -> None:
             coef, threshold = fit(sliced, negs[:, cut:], range(1000, 1000 + 4 * args.seeds),
                                   small_parts(args.embedder)[1:])
             other = OTHER_LANGUAGE[args.embedder]
-            print(f'SMALL_COEFFICIENTS "{other}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+            print(f'CENTRED_COEFFICIENTS "{other}": ({", ".join(f"{c:.3f}" for c in coef)}),')
             print(f'SMALL_THRESHOLDS "{other}": {threshold}')
         return
     p = pools(args.embedder, "test")
@@ -187,6 +188,10 @@ def main() -> None:
                lambda seed: dict(SMALL, intents=int(np.random.default_rng(10_000 + seed).integers(10, 31))))
     print(f"small companies ({args.seeds} seeds, {args.embedder}): "
           + "  ".join(f"{k} {v:.4f}" for k, v in mean.items()))
+    tiny = run(p, negs, args.embedder, range(args.seeds),
+               lambda seed: dict(SMALL, intents=int(2 + seed % 8)))
+    print("tiny companies (2-9 intents, feature set 2): "
+          + "  ".join(f"{k} {v:.4f}" for k, v in tiny.items()))
     if args.traffic:
         for name, shape in TRAFFIC.items():
             m = run(p, negs, args.embedder, range(3), lambda _seed, s=shape: s)

@@ -190,3 +190,43 @@ def test_other_languages_are_scored_without_the_english_only_part() -> None:
     [german] = head.predict(query, ["Welche Farbe hat es?"])
     assert german.label == 0 and german.confidence > english.confidence
     assert head.predict(query)[0] == english
+
+
+def test_builds_stored_with_feature_set_2_answer_as_before() -> None:
+    """A format-3 head of the default embedder (feature set 2, no knowledge rows) keeps its own features."""
+    rng = np.random.default_rng(5)
+    parts = SMALL_PARTS["minilm-muse-char"]
+    X = _unit(rng.standard_normal((24, sum(parts))).astype(np.float32))
+    y = np.arange(24) % 12
+    head = IntentHead.fit(X, y, embedder="minilm-muse-char", negatives=X[:3] * -1)
+    assert head.features == 3           # centred: >= CENTRED_MIN_ANSWERS answers
+    assert IntentHead.fit(X[:9], y[:9], embedder="minilm-muse-char").features == 2
+    head.features = 2
+    with np.load(io.BytesIO(head.to_bytes())) as z:
+        arrays = {name: z[name] for name in z.files if not name.startswith("knowledge")}
+    arrays["meta"][0] = 3.0                                              # the format-3 layout
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    old = IntentHead.from_bytes(buf.getvalue())
+    assert old.features == 2 and len(old.knowledge) == 0
+    queries = _unit(X + 0.5 * rng.standard_normal(X.shape).astype(np.float32))
+    expected = [(p.label, round(p.confidence, 2)) for p in head.predict(queries)]
+    assert [(p.label, round(p.confidence, 2)) for p in old.predict(queries)] == expected
+    head.features = 3
+    assert [p.confidence for p in head.predict(queries)] != [p.confidence for p in old.predict(queries)]
+
+
+def test_answer_texts_are_knowledge_rows() -> None:
+    """A question close to an answer's own text only gets that answer; its neighbour is a training row."""
+    X, y, _ = _clusters(k=5, per=2, seed=4)
+    rng = np.random.default_rng(8)
+    texts = _unit(rng.standard_normal((2, X.shape[1])).astype(np.float32))   # what answers 1 and 3 say
+    head = IntentHead.fit(X, y, negatives=X[:0], knowledge=texts, knowledge_labels=np.array([1, 3]))
+    query = _unit(texts + 0.2 * rng.standard_normal(texts.shape).astype(np.float32))
+    without = IntentHead.fit(X, y, negatives=X[:0])
+    assert [p.label for p in without.predict(query)] != [1, 3]
+    for again in (head, IntentHead.from_bytes(head.to_bytes())):
+        got = again.predict(query)
+        assert [p.label for p in got] == [1, 3]
+        assert [int(y[p.neighbour]) for p in got] == [1, 3]
+    assert IntentHead.from_bytes(without.to_bytes()).knowledge.shape[0] == 0

@@ -2,10 +2,10 @@
 
 Targets: 20/20 paraphrases answered right, >= 19/20 unrelated questions refused, no wrong answer above 0.6.
 None of these questions is a training or validation Q&A of the demo, nor one of the shipped negatives.
-Measured (default embedder, small-company feature set 2): 19/20 right ("Do new customers have to pay
-upfront?" is refused: only the answer's text mentions new customers), 19/20 refused; the one wrong answer
-given is "What colour is the sky?" (brand colour, 0.988). The refusal target is asserted; the paraphrase
-floor is what is reached today (target 20/20, not met yet), so a regression fails.
+Measured (default embedder, small-company feature set 3, answers' texts as knowledge rows): 20/20 right,
+8/8 German, 19/20 refused; the one wrong answer given is "What colour is the sky?" (brand colour, 0.97: every
+encoder puts it next to "What is our brand colour?" and no shipped negative is about colours). The floors
+are what is reached, so a regression fails; "no wrong answer above 0.6" is not met yet (the sky).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def test_demo_company_answers_paraphrases_and_refuses_unrelated(cli_db: str) -> 
     paraphrased, german = sum(right[: len(PARAPHRASES)]), sum(right[len(PARAPHRASES) :])
     print("demo:", paraphrased, german, sum(refused), missed, confident_wrong)
     answered = [q for q, ok in zip(UNRELATED, refused, strict=True) if not ok]
-    assert sum(right[: len(PARAPHRASES)]) >= 19, missed
-    assert sum(right[len(PARAPHRASES):]) >= 7, missed
+    assert sum(right[: len(PARAPHRASES)]) == len(PARAPHRASES), missed
+    assert sum(right[len(PARAPHRASES):]) == len(GERMAN), missed
     assert sum(refused) >= 19, answered
     assert len(confident_wrong) <= 1, confident_wrong

@@ -14,7 +14,7 @@ from erpai.compilations.embedding_cache import embed_with_cache
 from erpai.compilations.provider_embedder import resolve_embedder
 from erpai.compilations.snapshot import BuildInputs, Example
 from erpai.errors import InvalidInput
-from erpai.learning.calibration import negative_questions
+from erpai.learning.calibration import knowledge_text, negative_questions
 from erpai.learning.head import IntentHead
 from erpai.learning.memory import Memory, normalise
 from erpai.learning.metrics import quality_metrics
@@ -107,7 +107,9 @@ def build_retrieval(
     answer_index = {a: i for i, a in enumerate(answers)}
     held_out = inputs.validation + inputs.out_of_scope
     negatives = list(negative_questions())
+    knowledge = [i for i, a in enumerate(answers) if knowledge_text(a)]
     texts = [e.text for e in in_scope] + [e.text for e in held_out] + negatives
+    texts += [answers[i] for i in knowledge]        # answers' own texts: knowledge rows of the raw mode
     report: Callable[[int, int], None] | None = (
         (lambda d, t: progress("embedding", d, t)) if progress else None
     )
@@ -120,13 +122,15 @@ def build_retrieval(
     n_in, n_held = len(in_scope), len(held_out)
     x_train, x_held = vectors[:n_in], vectors[n_in : n_in + n_held]
     # Negatives for the small-company confidence: the model's own out-of-scope Q&As + the shipped list.
-    x_negatives = vectors[n_in + len(inputs.validation) :]
+    x_negatives = vectors[n_in + len(inputs.validation) : len(vectors) - len(knowledge)]
 
     if progress:
         progress("training", 0, 1)
     mark = time.perf_counter()
     head = IntentHead.fit(
-        x_train, _labels(in_scope, answer_index), embedder=embedder.name, negatives=x_negatives
+        x_train, _labels(in_scope, answer_index), embedder=embedder.name, negatives=x_negatives,
+        knowledge=vectors[len(vectors) - len(knowledge) :],
+        knowledge_labels=np.array(knowledge, dtype=np.int64),
     )
     timings["fit_seconds"] = time.perf_counter() - mark
     if progress:

@@ -31,9 +31,12 @@ from erpai.learning._train import TrainConfig, cosine_scores, project, train_hea
 from erpai.learning.calibration import (
     FEATURES,
     OTHER_LANGUAGE,
+    CompanySpace,
+    company_space,
     looks_english,
     small_coefficients,
     small_confidence,
+    small_feature_set,
     small_features,
     small_parts,
     small_threshold,
@@ -53,7 +56,7 @@ DEFAULT_RAW_THRESHOLDS: dict[str, float] = {
     "minilm": 0.39, "e5-small": 0.87, "minilm-e5": 0.625, "char": 0.355,
 }
 DEFAULT_TEMPERATURE = 0.04
-_FORMAT = 3
+_FORMAT = 4
 
 
 @dataclass
@@ -101,18 +104,25 @@ class IntentHead:
     features: int = FEATURES                # raw mode: confidence feature set (1: builds before format 3)
     # raw mode: coefficients for questions not in English, scored without the English-only part 0
     other_coef: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    # raw mode: the answers' own texts as further rows of their answer (``knowledge_labels``): what an answer
+    # says answers questions too; never a neighbour (those are training rows)
+    knowledge: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    knowledge_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _spaces: dict[tuple[int, ...], CompanySpace] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ fitting
     @classmethod
     def fit(cls, X: np.ndarray, y: np.ndarray, *, seed: int = 0, mode: str = "auto",
             config: TrainConfig | None = None, embedder: str | None = None,
-            negatives: np.ndarray | None = None) -> IntentHead:
+            negatives: np.ndarray | None = None, knowledge: np.ndarray | None = None,
+            knowledge_labels: np.ndarray | None = None) -> IntentHead:
         """Fit on unit rows ``X`` (n,d) with labels ``y`` in 0..k-1.
 
         ``mode``: "auto" (trained when there are >= 400 rows and >= 4 per class on
         average, else raw), "trained" or "raw". ``embedder`` picks the raw-mode
         confidence coefficients; ``negatives``: embedded generic out-of-domain
-        questions (see :func:`erpai.learning.calibration.negative_questions`).
+        questions (see :func:`erpai.learning.calibration.negative_questions`). Raw mode: ``knowledge``, the
+        embedded texts of answers (labels ``knowledge_labels``), count as further questions of their answer.
         """
         X = _unit_rows(X)
         y = np.asarray(y, dtype=np.int64)
@@ -125,10 +135,16 @@ class IntentHead:
             thr = DEFAULT_RAW_THRESHOLDS.get(embedder or "", DEFAULT_RAW_THRESHOLDS[""])
             negs = _unit_rows(negatives) if negatives is not None and len(negatives) else np.zeros(
                 (0, X.shape[1]), np.float32)
-            return cls("raw", y, X, k, params=_Params(thr, threshold=small_threshold(embedder)),
-                       coef=small_coefficients(embedder), negs=negs, parts=small_parts(embedder),
-                       other_coef=small_coefficients(OTHER_LANGUAGE[embedder]) if embedder in OTHER_LANGUAGE
-                       else np.zeros(0, np.float32))
+            features = small_feature_set(embedder, k)
+            head = cls("raw", y, X, k, params=_Params(thr, threshold=small_threshold(embedder)),
+                       coef=small_coefficients(embedder, features), negs=negs, parts=small_parts(embedder),
+                       features=features,
+                       other_coef=small_coefficients(OTHER_LANGUAGE[embedder], features)
+                       if embedder in OTHER_LANGUAGE else np.zeros(0, np.float32))
+            if knowledge is not None and knowledge_labels is not None and len(knowledge):
+                head.knowledge = _unit_rows(knowledge)
+                head.knowledge_labels = np.asarray(knowledge_labels, dtype=np.int64)
+            return head
         if mode != "trained":
             raise ValueError(f"unknown mode {mode!r}; use 'auto', 'trained' or 'raw'")
         cfg = config or TrainConfig()
@@ -200,16 +216,40 @@ class IntentHead:
             label, score, neighbour = self._scores(X)
             return label, self.confidence(score), neighbour
         X = _unit_rows(np.atleast_2d(X))
+        rows = np.concatenate([self.feats, self.knowledge]) if len(self.knowledge) else self.feats
+        labels = np.concatenate([self.labels, self.knowledge_labels])
         label, neighbour, feats = small_features(
-            X, self.feats, self.labels, self.negs, self.parts, self.features)
+            X, rows, labels, self.negs, self.parts, self.features, self._space(rows, labels, 0))
         conf = small_confidence(feats, self.coef)
         other = ~looks_english(texts) if texts is not None and len(self.other_coef) else np.zeros(0, bool)
         if other.any():
             cut = self.parts[0]
             label[other], neighbour[other], feats = small_features(
-                X[other, cut:], self.feats[:, cut:], self.labels, self.negs[:, cut:], self.parts[1:])
+                X[other, cut:], rows[:, cut:], labels, self.negs[:, cut:], self.parts[1:], self.features,
+                self._space(rows, labels, cut))
             conf[other] = small_confidence(feats, self.other_coef)
-        return label, conf, neighbour
+        return label, conf, self._training_row(X, label, neighbour)
+
+    def _space(self, rows: np.ndarray, labels: np.ndarray, cut: int) -> CompanySpace:
+        """The prepared company space without the first ``cut`` columns (built on first use, then kept while
+        the rows, negatives and feature set stay those it was built from)."""
+        key = (cut, self.features, id(self.feats), id(self.knowledge), id(self.negs))
+        space = self._spaces.get(key)
+        if space is None:
+            parts = self.parts[1:] if cut else self.parts
+            space = company_space(rows[:, cut:], labels, self.negs[:, cut:], parts, self.features)
+            if len(self._spaces) > 4:
+                self._spaces.clear()
+            self._spaces[key] = space
+        return space
+
+    def _training_row(self, X: np.ndarray, label: np.ndarray, row: np.ndarray) -> np.ndarray:
+        """``row``, or where it is an answer's text, the closest training row of the same answer."""
+        text = row >= len(self.labels)
+        if text.any():
+            sims = X[text] @ self.feats.T
+            row[text] = np.where(self.labels[None, :] == label[text, None], sims, -np.inf).argmax(axis=1)
+        return row
 
     def confidence(self, score: np.ndarray) -> np.ndarray:
         """Map raw scores to calibrated confidences in [0,1]."""
@@ -290,14 +330,16 @@ class IntentHead:
                             feats=self.feats.astype(np.float16), W=self.W, C=self.C,
                             coef=self.coef.astype(np.float32), negs=self.negs.astype(np.float16),
                             other_coef=self.other_coef.astype(np.float32),
-                            parts=np.array(self.parts, dtype=np.int64))
+                            parts=np.array(self.parts, dtype=np.int64),
+                            knowledge=self.knowledge.astype(np.float16),
+                            knowledge_labels=self.knowledge_labels.astype(np.int32))
         return buf.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> IntentHead:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             meta = z["meta"]
-            if int(meta[0]) not in (1, 2, _FORMAT):
+            if int(meta[0]) not in (1, 2, 3, _FORMAT):
                 raise ValueError(f"unsupported IntentHead format {int(meta[0])}")
             params = _Params(float(meta[2]), float(meta[3]), float(meta[4]))
             feats = _unit_rows(z["feats"].astype(np.float32))
@@ -311,6 +353,9 @@ class IntentHead:
             head.features = int(meta[5]) if int(meta[0]) >= 3 else 1
             if int(meta[0]) >= 3:
                 head.other_coef = z["other_coef"].astype(np.float32)
+            if int(meta[0]) >= 4 and len(z["knowledge_labels"]):
+                head.knowledge = _unit_rows(z["knowledge"].astype(np.float32))
+                head.knowledge_labels = z["knowledge_labels"].astype(np.int64)
             return head
 
 
