@@ -10,7 +10,7 @@ import pytest
 
 from erpai.learning.calibration import SMALL_PARTS, looks_english, small_threshold
 from erpai.learning.embedders import DEFAULT_EMBEDDER, EMBEDDER_NAMES, get_embedder
-from erpai.learning.head import IntentHead, Prediction
+from erpai.learning.head import REJECT_FULL_ROWS, REJECT_WEIGHT, IntentHead, Prediction
 
 
 def _clusters(
@@ -192,8 +192,9 @@ def test_other_languages_are_scored_without_the_english_only_part() -> None:
     assert head.predict(query)[0] == english
 
 
-def _trained_with_negatives(seed: int = 0) -> tuple[IntentHead, np.ndarray, np.ndarray]:
-    X, y, centres = _clusters(k=10, per=50, seed=seed)
+def _trained_with_negatives(seed: int = 0, per: int = REJECT_FULL_ROWS
+                            ) -> tuple[IntentHead, np.ndarray, np.ndarray]:
+    X, y, centres = _clusters(k=10, per=per, seed=seed)
     rng = np.random.default_rng(seed + 11)
     # negatives: a region of the space no answer lives in
     away = _unit(rng.standard_normal((1, X.shape[1])).astype(np.float32))
@@ -204,7 +205,9 @@ def _trained_with_negatives(seed: int = 0) -> tuple[IntentHead, np.ndarray, np.n
 def test_trained_mode_learns_a_reject_prototype_from_negatives() -> None:
     """The reject prototype widens the score gap between in-scope questions and ones like the negatives."""
     head, centres, away = _trained_with_negatives()
-    assert head.mode == "trained" and head.C.shape[1] == head.k + 1 and head.reject_weight > 0
+    assert head.mode == "trained" and head.C.shape[1] == head.k + 1 and head.reject_weight == REJECT_WEIGHT
+    fewer, _, _ = _trained_with_negatives(per=REJECT_FULL_ROWS // 2)       # less data: the cosine counts less
+    assert fewer.C.shape[1] == fewer.k + 1 and fewer.reject_weight == pytest.approx(REJECT_WEIGHT / 2)
     rng = np.random.default_rng(4)
     near_negatives = _unit(away + 0.4 * rng.standard_normal((20, away.shape[1])).astype(np.float32))
     in_scope = _unit(centres[np.arange(50) % 10] + 0.3 * rng.standard_normal((50, centres.shape[1])).astype(

@@ -7,8 +7,10 @@ Two modes, picked by :meth:`IntentHead.fit` from the amount of data:
   the mean of the best class cosine and the best training-row cosine, both in the
   learned space. With ``negatives`` (shipped generic out-of-domain questions and the
   model's own out-of-scope Q&As), the heads also learn a *reject* prototype from them
-  and the score is lowered by ``REJECT_WEIGHT`` times the cosine to it (builds of
-  format 4; the answer is still the best of the k answers).
+  and the score is lowered by a weight times the cosine to it (``REJECT_WEIGHT`` with
+  >= ``REJECT_FULL_ROWS`` rows per answer, proportionally less with fewer: the prototype
+  shapes the projection at any size, but its cosine is a reliable signal only with
+  much data). Builds of format 4; the answer is still the best of the k answers.
 * ``"raw"`` (tiny data, one class, or one row per class): 1-nearest-neighbour on the
   frozen embeddings. Confidence = a logistic model over that neighbour's cosine, the
   margin to the next answer and the gap to shipped generic negatives
@@ -57,9 +59,11 @@ DEFAULT_RAW_THRESHOLDS: dict[str, float] = {
     "minilm": 0.39, "e5-small": 0.87, "minilm-e5": 0.625, "char": 0.355,
 }
 DEFAULT_TEMPERATURE = 0.04
-#: Weight of the reject-prototype cosine in the trained-mode score (CLINC150 train / val, see
-#: ``bench/clinc_head_research.py``).
+#: Weight of the reject-prototype cosine in the trained-mode score with >= REJECT_FULL_ROWS training rows
+#: per answer, scaled down linearly below (CLINC150: 150 answers x 100 rows best at 0.2-0.3; companies
+#: simulated from it with 10-20 rows per answer best at 0-0.1, 50 rows at 0.1-0.2).
 REJECT_WEIGHT = 0.25
+REJECT_FULL_ROWS = 100
 _FORMAT = 4
 
 
@@ -154,7 +158,7 @@ class IntentHead:
             W, C = train_heads(rows, targets, classes, cfg, seed=seed)
         head = cls("trained", y, np.zeros((0, 0), np.float32), k, W=W, C=C,
                    params=_Params(DEFAULT_TRAINED_THRESHOLD),
-                   reject_weight=REJECT_WEIGHT if classes > k else 0.0)
+                   reject_weight=_reject_weight(len(y), k) if classes > k else 0.0)
         head.feats = head._features(X)
         return head
 
@@ -347,6 +351,10 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
         return cm
     except Exception:               # threadpoolctl missing or unusable: no limit
         return contextlib.nullcontext()
+
+
+def _reject_weight(rows: int, answers: int) -> float:
+    return REJECT_WEIGHT * min(1.0, rows / (answers * REJECT_FULL_ROWS))
 
 
 def _small_data_config(cfg: TrainConfig, n: int) -> TrainConfig:
