@@ -10,7 +10,7 @@ import pytest
 
 from erpai.learning.calibration import SMALL_PARTS, looks_english, small_threshold
 from erpai.learning.embedders import DEFAULT_EMBEDDER, EMBEDDER_NAMES, get_embedder
-from erpai.learning.head import IntentHead, Prediction
+from erpai.learning.head import REJECT_FULL_ROWS, REJECT_WEIGHT, IntentHead, Prediction
 
 
 def _clusters(
@@ -230,3 +230,71 @@ def test_answer_texts_are_knowledge_rows() -> None:
         assert [p.label for p in got] == [1, 3]
         assert [int(y[p.neighbour]) for p in got] == [1, 3]
     assert IntentHead.from_bytes(without.to_bytes()).knowledge.shape[0] == 0
+
+
+def _trained_with_negatives(seed: int = 0, per: int = REJECT_FULL_ROWS
+                            ) -> tuple[IntentHead, np.ndarray, np.ndarray]:
+    X, y, centres = _clusters(k=10, per=per, seed=seed)
+    rng = np.random.default_rng(seed + 11)
+    # negatives: a region of the space no answer lives in
+    away = _unit(rng.standard_normal((1, X.shape[1])).astype(np.float32))
+    negatives = _unit(away + 0.4 * rng.standard_normal((60, X.shape[1])).astype(np.float32))
+    return IntentHead.fit(X, y, seed=seed, negatives=negatives), centres, away
+
+
+def test_trained_mode_learns_a_reject_prototype_from_negatives() -> None:
+    """The reject prototype widens the score gap between in-scope questions and ones like the negatives."""
+    head, centres, away = _trained_with_negatives()
+    assert head.mode == "trained" and head.C.shape[1] == head.k + 1 and head.reject_weight == REJECT_WEIGHT
+    fewer, _, _ = _trained_with_negatives(per=REJECT_FULL_ROWS // 2)       # less data: the cosine counts less
+    assert fewer.C.shape[1] == fewer.k + 1 and fewer.reject_weight == pytest.approx(REJECT_WEIGHT / 2)
+    rng = np.random.default_rng(4)
+    near_negatives = _unit(away + 0.4 * rng.standard_normal((20, away.shape[1])).astype(np.float32))
+    in_scope = _unit(centres[np.arange(50) % 10] + 0.3 * rng.standard_normal((50, centres.shape[1])).astype(
+        np.float32))
+    plain = IntentHead(head.mode, head.labels, head.feats, head.k, W=head.W, C=head.C, params=head.params)
+    assert plain.reject_weight == 0.0
+
+    def gap(h: IntentHead) -> float:
+        return float(h._scores(in_scope)[1].mean() - h._scores(near_negatives)[1].mean())
+
+    assert gap(head) > gap(plain) + 0.1
+    queries = _unit(centres + 0.3 * rng.standard_normal(centres.shape).astype(np.float32))
+    assert [p.label for p in head.predict(queries)] == list(range(10))   # never the reject class
+    again = IntentHead.from_bytes(head.to_bytes())
+    assert again.reject_weight == pytest.approx(head.reject_weight)
+    assert [p.confidence for p in again.predict(queries)] == pytest.approx(
+        [p.confidence for p in head.predict(queries)], abs=2e-2)
+
+
+def test_trained_builds_of_format_3_answer_as_before() -> None:
+    """A format-3 trained head (k prototypes, no reject weight in meta) loads and scores as it did."""
+    X, y, centres = _clusters(k=6, per=80)
+    head = IntentHead.fit(X, y, seed=2)
+    assert head.reject_weight == 0.0 and head.C.shape[1] == 6
+    with np.load(io.BytesIO(head.to_bytes())) as z:
+        arrays = {name: z[name] for name in z.files}
+    arrays["meta"] = np.concatenate([[3.0], arrays["meta"][1:6]])       # the format-3 layout
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    old = IntentHead.from_bytes(buf.getvalue())
+    assert old.reject_weight == 0.0
+    noise = np.random.default_rng(1).standard_normal(centres.shape).astype(np.float32)
+    queries = _unit(centres + 0.3 * noise)
+    before, after = head.predict(queries), old.predict(queries)
+    assert [p.label for p in after] == [p.label for p in before] == list(range(6))
+    assert [p.confidence for p in after] == pytest.approx([p.confidence for p in before], abs=2e-2)
+
+
+def test_platt_scaling_stays_finite_on_well_separated_scores() -> None:
+    """Calibration on many validation rows gives a usable logistic curve (it once diverged to threshold 1)."""
+    head, centres, _ = _trained_with_negatives(seed=3)
+    rng = np.random.default_rng(8)
+    yq = np.arange(200) % 10
+    near = _unit(centres[yq] + 0.3 * rng.standard_normal((200, centres.shape[1])).astype(np.float32))
+    oos = _unit(rng.standard_normal((40, centres.shape[1])).astype(np.float32))
+    params = head.calibrate(np.concatenate([near, oos]), np.concatenate([yq, -np.ones(40, np.int64)]))
+    assert 0.0 < params["temperature"] < 1.0 and abs(params["center"]) < 2.0
+    assert 0.0 < params["threshold"] < 1.0
+    accepted = np.array([p.accepted for p in head.predict(near)])
+    assert accepted.mean() > 0.9

@@ -5,7 +5,12 @@ Two modes, picked by :meth:`IntentHead.fit` from the amount of data:
 * ``"trained"`` (enough rows per class): an ensemble of cosine-softmax heads with
   learned projections (see :mod:`erpai.learning._train`). The out-of-scope score is
   the mean of the best class cosine and the best training-row cosine, both in the
-  learned space.
+  learned space. With ``negatives`` (shipped generic out-of-domain questions and the
+  model's own out-of-scope Q&As), the heads also learn a *reject* prototype from them
+  and the score is lowered by a weight times the cosine to it (``REJECT_WEIGHT`` with
+  >= ``REJECT_FULL_ROWS`` rows per answer, proportionally less with fewer: the prototype
+  shapes the projection at any size, but its cosine is a reliable signal only with
+  much data). Builds of format 4; the answer is still the best of the k answers.
 * ``"raw"`` (tiny data, one class, or one row per class): 1-nearest-neighbour on the
   frozen embeddings. Confidence = a logistic model over that neighbour's cosine, the
   margin to the next answer and the gap to shipped generic negatives
@@ -33,6 +38,7 @@ from erpai.learning.calibration import (
     OTHER_LANGUAGE,
     CompanySpace,
     company_space,
+    fit_logistic,
     looks_english,
     small_coefficients,
     small_confidence,
@@ -45,8 +51,8 @@ from erpai.learning.calibration import (
 __all__ = ["DEFAULT_RAW_THRESHOLDS", "IntentHead", "Prediction", "TrainConfig"]
 
 #: Score thresholds used when there is no validation set, by mode. Trained: the
-#: value that rule ``oos_recall_floor=0.9`` picks on CLINC150 val.
-DEFAULT_TRAINED_THRESHOLD = 0.54
+#: value that rule ``oos_recall_floor=0.9`` picks on CLINC150 val (heads with a reject prototype).
+DEFAULT_TRAINED_THRESHOLD = 0.51
 #: Raw (nearest-neighbour cosine) thresholds per embedder: the median of the
 #: thresholds maximising (in-scope accuracy + OOS recall) / 2 over 200 simulated
 #: tiny companies from CLINC150 (20 intents, 1-3 questions each; OOS = oos_val and
@@ -56,6 +62,11 @@ DEFAULT_RAW_THRESHOLDS: dict[str, float] = {
     "minilm": 0.39, "e5-small": 0.87, "minilm-e5": 0.625, "char": 0.355,
 }
 DEFAULT_TEMPERATURE = 0.04
+#: Weight of the reject-prototype cosine in the trained-mode score with >= REJECT_FULL_ROWS training rows
+#: per answer, scaled down linearly below (CLINC150: 150 answers x 100 rows best at 0.2-0.3; companies
+#: simulated from it with 10-20 rows per answer best at 0-0.1, 50 rows at 0.1-0.2).
+REJECT_WEIGHT = 0.25
+REJECT_FULL_ROWS = 100
 _FORMAT = 4
 
 
@@ -109,6 +120,8 @@ class IntentHead:
     knowledge: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     knowledge_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     _spaces: dict[tuple[int, ...], CompanySpace] = field(default_factory=dict, repr=False, compare=False)
+    # trained mode: weight of the reject prototype (row k of C) in the score; 0 = no reject prototype
+    reject_weight: float = 0.0
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -123,6 +136,7 @@ class IntentHead:
         confidence coefficients; ``negatives``: embedded generic out-of-domain
         questions (see :func:`erpai.learning.calibration.negative_questions`). Raw mode: ``knowledge``, the
         embedded texts of answers (labels ``knowledge_labels``), count as further questions of their answer.
+        Trained mode: the negatives teach the reject prototype.
         """
         X = _unit_rows(X)
         y = np.asarray(y, dtype=np.int64)
@@ -147,14 +161,20 @@ class IntentHead:
             return head
         if mode != "trained":
             raise ValueError(f"unknown mode {mode!r}; use 'auto', 'trained' or 'raw'")
+        rows, targets, classes = X, y, k
+        if negatives is not None and len(negatives):          # the reject prototype: class k
+            rows = np.concatenate([X, _unit_rows(negatives)])
+            targets = np.concatenate([y, np.full(len(negatives), k, np.int64)])
+            classes = k + 1
         cfg = config or TrainConfig()
-        cfg = _small_data_config(cfg, len(y))
+        cfg = _small_data_config(cfg, len(targets))
         # One BLAS thread: the many small GEMMs of training lose far more to thread hand-offs than they
         # gain (8x slower with 2 OpenBLAS threads on a busy 2-core machine); the encoders run meanwhile.
         with _one_blas_thread():
-            W, C = train_heads(X, y, k, cfg, seed=seed)
+            W, C = train_heads(rows, targets, classes, cfg, seed=seed)
         head = cls("trained", y, np.zeros((0, 0), np.float32), k, W=W, C=C,
-                   params=_Params(DEFAULT_TRAINED_THRESHOLD))
+                   params=_Params(DEFAULT_TRAINED_THRESHOLD),
+                   reject_weight=_reject_weight(len(y), k) if classes > k else 0.0)
         head.feats = head._features(X)
         return head
 
@@ -186,9 +206,11 @@ class IntentHead:
         sims = F @ self.feats.T                                   # (m, n)
         if self.mode == "trained":
             H = project(X, self.W, self.heads)
-            S = cosine_scores(H, self.C).mean(axis=0)             # (m, k)
+            S = cosine_scores(H, self.C).mean(axis=0)             # (m, k), (m, k + 1) with a reject prototype
+            reject = S[:, self.k] if S.shape[1] > self.k else np.zeros(len(S), np.float32)
+            S = S[:, : self.k]
             label = S.argmax(axis=1)
-            score = 0.5 * (S.max(axis=1) + sims.max(axis=1))
+            score = 0.5 * (S.max(axis=1) + sims.max(axis=1)) - self.reject_weight * reject
         else:
             best = sims.argmax(axis=1)
             label = self.labels[best]
@@ -324,8 +346,8 @@ class IntentHead:
         """np.savez (no pickle); training features stored as float16."""
         buf = io.BytesIO()
         p = self.params
-        meta = np.array([_FORMAT, self.k, p.center, p.temperature, p.threshold, self.features],
-                        dtype=np.float64)
+        meta = np.array([_FORMAT, self.k, p.center, p.temperature, p.threshold, self.features,
+                         self.reject_weight], dtype=np.float64)
         np.savez_compressed(buf, mode=np.array(self.mode), meta=meta, labels=self.labels.astype(np.int32),
                             feats=self.feats.astype(np.float16), W=self.W, C=self.C,
                             coef=self.coef.astype(np.float32), negs=self.negs.astype(np.float16),
@@ -356,6 +378,8 @@ class IntentHead:
             if int(meta[0]) >= 4 and len(z["knowledge_labels"]):
                 head.knowledge = _unit_rows(z["knowledge"].astype(np.float32))
                 head.knowledge_labels = z["knowledge_labels"].astype(np.int64)
+            if int(meta[0]) >= 4:
+                head.reject_weight = float(meta[6])
             return head
 
 
@@ -372,6 +396,10 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
         return cm
     except Exception:               # threadpoolctl missing or unusable: no limit
         return contextlib.nullcontext()
+
+
+def _reject_weight(rows: int, answers: int) -> float:
+    return REJECT_WEIGHT * min(1.0, rows / (answers * REJECT_FULL_ROWS))
 
 
 def _small_data_config(cfg: TrainConfig, n: int) -> TrainConfig:
@@ -400,22 +428,14 @@ def _choose_threshold(score: np.ndarray, good: np.ndarray, ins: np.ndarray,
 
 
 def _platt(score: np.ndarray, good: np.ndarray, raw: float) -> tuple[float, float]:
-    """Fit P(good | score) = sigmoid(a * score + b) by Newton; returns (centre, temperature)."""
+    """Fit P(good | score) = sigmoid(a * score + b) (logistic regression on the standardised score, which
+    Newton's method solves from zero without overshooting); returns (centre, temperature)."""
     x = score.astype(np.float64)
-    t = good.astype(np.float64)
-    a, b = 1.0 / DEFAULT_TEMPERATURE, -raw / DEFAULT_TEMPERATURE
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-np.clip(a * x + b, -50, 50)))
-        w = np.maximum(p * (1 - p), 1e-9)
-        g = np.array([np.sum((p - t) * x), np.sum(p - t)]) + 1e-3 * np.array([a, 0.0])
-        hess = np.array([[np.sum(w * x * x) + 1e-3, np.sum(w * x)], [np.sum(w * x), np.sum(w)]])
-        try:
-            step = np.linalg.solve(hess, g)
-        except np.linalg.LinAlgError:
-            break
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-6:
-            break
+    mean, std = float(x.mean()), float(x.std())
+    if not std > 0:
+        return raw, DEFAULT_TEMPERATURE
+    b, w = (float(v) for v in fit_logistic(((x - mean) / std)[:, None], good))
+    a = w / std
     if not np.isfinite(a) or a <= 1.0:
         return raw, DEFAULT_TEMPERATURE
-    return float(-b / a), float(1.0 / a)
+    return float(mean - b / a), float(1.0 / a)
