@@ -52,3 +52,13 @@ def test_warm_up_loads_the_named_embedders(caplog: pytest.LogCaptureFixture) -> 
         warm_up(["char", "no-such-encoder", "char"]).join(timeout=60)
     assert "char" in embedders._cache
     assert any("no-such-encoder" in r.getMessage() for r in caplog.records)
+
+
+def test_named_parts_load_on_first_use_and_give_the_same_vectors() -> None:
+    embedders._cache.pop("char", None)
+    lazy = ConcatEmbedder("lazy", ["char", CharHashEmbedder(dim=64)])
+    assert lazy.dim == 512 + 64 and "char" not in embedders._cache  # nothing loaded to know the width
+    vectors = lazy.embed(TEXTS[:50])
+    assert "char" in embedders._cache
+    expected = ConcatEmbedder("loaded", [embedders.get_embedder("char"), CharHashEmbedder(dim=64)])
+    assert np.array_equal(vectors, expected.embed(TEXTS[:50]))

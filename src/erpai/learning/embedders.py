@@ -16,12 +16,12 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
@@ -63,21 +63,19 @@ def embed_threads() -> int:
         return 2
 
 
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 
 
-def _in_parallel(work: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
-    """``work`` over ``items`` on the shared embedding pool (in order); inline when one item or thread."""
+def _shared_pool() -> ThreadPoolExecutor | None:
+    """The shared embedding pool, or None with one thread."""
     global _pool
-    if len(items) <= 1 or embed_threads() == 1:
-        return [work(item) for item in items]
+    if embed_threads() == 1:
+        return None
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=embed_threads(), thread_name_prefix="erpai-embed")
-    return list(_pool.map(work, items))
+        return _pool
 
 
 # One unit of an embedding call: where its block goes in the result (row indices, or rows x columns for a
@@ -85,11 +83,22 @@ def _in_parallel(work: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
 Task = tuple[Any, Callable[[], np.ndarray]]
 
 
-def _gather(n: int, dim: int, tasks: Sequence[Task]) -> np.ndarray:
-    """Runs ``tasks`` on the shared pool and places each block at its rows of an ``(n, dim)`` array."""
+def _gather(n: int, dim: int, tasks: list[Task] | Iterator[list[Task]]) -> np.ndarray:
+    """Runs the tasks on the shared pool and places each block where it goes in an ``(n, dim)`` array.
+
+    ``tasks``: a list, or groups of tasks from a generator: each group runs while the next is made
+    (loading an encoder, tokenising); inline with one thread."""
+    groups: Iterable[list[Task]] = [tasks] if isinstance(tasks, list) else tasks
     out = np.zeros((n, dim), dtype=np.float32)
-    for (rows, _), block in zip(tasks, _in_parallel(lambda task: task[1](), tasks), strict=True):
-        out[rows] = block
+    pool = None if isinstance(tasks, list) and len(tasks) <= 1 else _shared_pool()
+    if pool is None:
+        for group in groups:
+            for rows, work in group:
+                out[rows] = work()
+        return out
+    running = [(rows, pool.submit(work)) for group in groups for rows, work in group]
+    for rows, future in running:
+        out[rows] = future.result()
     return out
 
 
@@ -157,7 +166,7 @@ class MiniLMEmbedder:
         from tokenizers import Tokenizer
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads  # batches run in parallel instead (``_in_parallel``)
+        opts.intra_op_num_threads = threads  # batches run in parallel instead (``_gather``)
         opts.inter_op_num_threads = 1
         # No busy-waiting after a run (with more than one intra-op thread): it starves numpy/USE on 2 cores.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -264,7 +273,9 @@ class CharHashEmbedder:
 
     name = "char"
 
-    def __init__(self, dim: int = 512) -> None:
+    default_dim = 512
+
+    def __init__(self, dim: int = default_dim) -> None:
         from sklearn.feature_extraction.text import HashingVectorizer
 
         self.dim = dim
@@ -287,37 +298,62 @@ class CharHashEmbedder:
 
 
 class ConcatEmbedder:
-    """Concatenation of normalised embeddings, rescaled so each row has unit norm."""
+    """Concatenation of normalised embeddings, rescaled so each row has unit norm.
 
-    def __init__(self, name: str, parts: Sequence[Embedder]) -> None:
+    ``parts``: embedders, or names of built-in ones, loaded on first use: the first call starts the
+    tasks of each part as soon as it is loaded, so the next part loads (Python, one core) while the
+    pool already encodes with the ones before it (a cold compile otherwise left a core idle for seconds).
+    """
+
+    def __init__(self, name: str, parts: Sequence[Embedder | str]) -> None:
         self.name = name
-        self.parts = tuple(parts)
-        self.dim = sum(p.dim for p in self.parts)
+        self._parts = tuple(parts)
+        self.dim = sum(_BASE_DIMS[p] if isinstance(p, str) else p.dim for p in self._parts)
+
+    @property
+    def parts(self) -> tuple[Embedder, ...]:
+        return tuple(self._part(n) for n in range(len(self._parts)))
+
+    def _part(self, n: int) -> Embedder:
+        part = self._parts[n]
+        return get_embedder(part) if isinstance(part, str) else part
+
+    def _loaded(self, n: int) -> bool:
+        part = self._parts[n]
+        return not isinstance(part, str) or part in _cache
+
+    def _part_tasks(self, n: int, clean: Sequence[str]) -> list[Task]:
+        """Part ``n``'s tasks (loading it first), writing its columns, divided so the row stays unit-norm."""
+        start = sum(_BASE_DIMS[p] if isinstance(p, str) else p.dim for p in self._parts[:n])
+        part = self._part(n)
+        columns = range(start, start + part.dim)
+        divisor = np.float32(np.sqrt(len(self._parts)))
+        return [(np.ix_(rows, columns), _divided(work, divisor)) for rows, work in _own_tasks(part, clean)]
+
+    def task_groups(self, clean: Sequence[str]) -> Iterator[list[Task]]:
+        """The loaded parts' tasks, interleaved (while one part's batch holds the GIL, as USE's tokeniser
+        does, another's ONNX or BLAS work keeps the second core busy); then, one group each, the parts
+        still to load, each as soon as it is loaded."""
+        ready = [n for n in range(len(self._parts)) if self._loaded(n)]
+        per_part = [self._part_tasks(n, clean) for n in ready]
+        yield [task for group in zip_longest(*per_part) for task in group if task is not None]
+        for n in range(len(self._parts)):
+            if n not in ready:
+                yield self._part_tasks(n, clean)
 
     def tasks(self, clean: Sequence[str]) -> list[Task]:
-        """Every part's tasks, interleaved (one pool runs them all: while one part's batch holds the GIL,
-        as USE's tokeniser does, another's ONNX or BLAS work keeps the second core busy), each writing
-        its part's columns, scaled so the row stays unit-norm."""
-        divisor = np.float32(np.sqrt(len(self.parts)))
-        per_part: list[list[Task]] = []
-        start = 0
-        for part in self.parts:
-            columns = slice(start, start + part.dim)
-            per_part.append([(np.ix_(rows, range(columns.start, columns.stop)), _divided(work, divisor))
-                             for rows, work in _part_tasks(part, clean)])
-            start = columns.stop
-        return [task for group in zip_longest(*per_part) for task in group if task is not None]
+        return [task for group in self.task_groups(clean) for task in group]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         clean = _clean(texts)
-        return _gather(len(clean), self.dim, self.tasks(clean))
+        return _gather(len(clean), self.dim, self.task_groups(clean))
 
 
 def _divided(work: Callable[[], np.ndarray], divisor: np.float32) -> Callable[[], np.ndarray]:
     return lambda: (work() / divisor).astype(np.float32, copy=False)
 
 
-def _part_tasks(part: Embedder, clean: Sequence[str]) -> list[Task]:
+def _own_tasks(part: Embedder, clean: Sequence[str]) -> list[Task]:
     """A part's own tasks, or one task for an embedder without them."""
     tasks = getattr(part, "tasks", None)
     if callable(tasks):
@@ -332,6 +368,8 @@ _BASE: dict[str, Callable[[], Embedder]] = {
     "e5-small": E5Embedder,
     "char": CharHashEmbedder,
 }
+_BASE_DIMS = {"minilm": MiniLMEmbedder.dim, "muse": UseEmbedder.dim, "e5-small": E5Embedder.dim,
+              "char": CharHashEmbedder.default_dim}
 _COMBOS: dict[str, tuple[str, ...]] = {
     "minilm-muse-char": ("minilm", "muse", "char"),
     "muse-char": ("muse", "char"),
@@ -355,10 +393,8 @@ def get_embedder(name: str) -> Embedder:
     with _lock:
         found = _cache.get(name)
         if found is None:
-            if name in _COMBOS:
-                found = ConcatEmbedder(name, [get_embedder(p) for p in _COMBOS[name]])
-            else:
-                found = _BASE[name]()
+            # A concatenation's parts load on its first use.
+            found = ConcatEmbedder(name, _COMBOS[name]) if name in _COMBOS else _BASE[name]()
             _cache[name] = found
         return found
 
