@@ -147,9 +147,12 @@ def post_comment(
     return True
 
 
-def fetch_all(base: str, token: str, group_id: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    after = 0
+def fetch_all(
+    base: str, token: str, group_id: int, rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The group's comments: ``rows`` (those fetched before, extended in place) and the newer ones."""
+    rows = [] if rows is None else rows
+    after = rows[-1]["id"] if rows else 0
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
         while True:
             page = client.get(
@@ -192,8 +195,12 @@ def wait_for_replies(
 ) -> dict[int, list[dict[str, Any]]]:
     owner = {g: world.client_group.index(g) for g in world.group_ids}
     deadline = time.monotonic() + timeout
+    # Only the new comments at each look (re-reading every group from the start each half second was a
+    # load of its own on the server the replies wait for).
+    comments: dict[int, list[dict[str, Any]]] = {g: [] for g in world.group_ids}
     while True:
-        comments = {g: fetch_all(base, world.tokens[owner[g]], g) for g in world.group_ids}
+        for g in world.group_ids:
+            fetch_all(base, world.tokens[owner[g]], g, comments[g])
         replies = sum(1 for rows in comments.values() for c in rows if c["author_is_virtual"])
         if replies >= expected or time.monotonic() > deadline:
             return comments

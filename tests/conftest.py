@@ -17,6 +17,9 @@ from pathlib import Path
 _DATA_DIR = tempfile.mkdtemp(prefix="erpai-test-")
 os.environ["ERPAI_DATA_DIR"] = _DATA_DIR
 os.environ.setdefault("ERPAI_SECRET_KEY", "")
+# Servers and workers the tests start do not load the encoders in the background (tests that need them
+# load them when used); tests of the warm-up turn it on.
+os.environ.setdefault("ERPAI_WARM_UP_ENCODERS", "false")
 
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402

@@ -149,12 +149,14 @@ def api_router() -> APIRouter:
 def _startup() -> list[subprocess.Popen[bytes]]:
     """Recovers work whose worker died while this process was down (compiles failed, chat answers
     enqueued again) and starts the job worker processes (returned, to be stopped at shutdown)."""
+    from erpai.compilations.provider_embedder import warm_up_encoders
     from erpai.config import get_settings
     from erpai.jobs.queue import InProcessBackend, get_backend
     from erpai.jobs.recovery import recover_interrupted_work
     from erpai.jobs.workers import start_worker_processes
 
     recover_interrupted_work()
+    warm_up_encoders()
     settings = get_settings()
     if isinstance(get_backend(), InProcessBackend) or not settings.embedded_worker:
         return []

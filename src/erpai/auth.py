@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from erpai.db import get_session
+from erpai.db import get_session, read_transactions
 from erpai.errors import Forbidden, TooManyRequests, Unauthorized
 from erpai.settings.service import get_int_setting
 from erpai.users.models import ApiToken, User
@@ -61,11 +62,21 @@ def authenticate_throttled(session: Session, *, token: str, client: str) -> tupl
 def current_principal(request: Request, session: SessionDep, credentials: BearerCredentials) -> Principal:
     if credentials is None or not credentials.credentials.strip():
         raise Unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
-    token, user = authenticate_throttled(
-        session, token=credentials.credentials.strip(), client=client_address(request)
-    )
-    session.commit()  # no transaction (SQLite: the write lock) held while the endpoint waits for a thread
-    return Principal(user=user, token_id=token.id)
+    token_id, user_id = 0, 0
+    try:
+        # A read (no SQLite write lock), over before the endpoint waits for a thread.
+        with read_transactions(session):
+            token, user = authenticate_throttled(
+                session, token=credentials.credentials.strip(), client=client_address(request)
+            )
+            token_id, user_id = token.id, user.id
+    except OperationalError:
+        if not token_id:
+            raise
+        # Only the once-a-minute last-use stamp failed (a concurrent writer): a later request records it.
+        user = session.get_one(User, user_id)
+        session.commit()
+    return Principal(user=user, token_id=token_id)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

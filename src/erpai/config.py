@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     )
     embedded_worker: bool = Field(default=True, description="'erpai serve' starts job worker processes.")
     embedded_worker_processes: int = Field(default=2, ge=1, le=32, description="How many it starts.")
+    warm_up_encoders: bool = Field(
+        default=True, description="Workers and the server load the encoders at start (in the background)."
+    )
     compile_heartbeat_seconds: float = 5.0
     compile_stale_seconds: float = 60.0
     chat_task_stale_seconds: float = Field(

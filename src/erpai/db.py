@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -59,16 +59,49 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Connection execution option: how a SQLite transaction begins (``read_transactions`` sets "BEGIN").
+SQLITE_BEGIN = "erpai_sqlite_begin"
+
+
+def _sqlite_begin(default: str) -> Callable[[Any], None]:
+    def begin(conn: Any) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get(SQLITE_BEGIN, default))
+
+    return begin
+
+
+@contextmanager
+def read_transactions(session: Session) -> Iterator[Session]:
+    """A block of the session that only reads: committed on entry and on exit, so it is a transaction
+    of its own. On SQLite it begins DEFERRED, so it takes no write lock: readers (the token check of
+    every request, loading a build, an arbiter gathering its context) no longer queue behind every
+    writer, as under the default ``BEGIN IMMEDIATE``, and writers no longer behind them. Only read
+    inside: a write there fails at once ("database is locked") when another connection wrote
+    meanwhile. PostgreSQL: plain transactions, committed the same way."""
+    session.commit()
+    previous = session.execution_options
+    session.execution_options = previous.union({SQLITE_BEGIN: "BEGIN"})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()  # no deferred transaction is left open for a write to fail in
+        raise
+    finally:
+        session.execution_options = previous
+
+
 def make_engine(url: str, *, sqlite_begin: str = "BEGIN IMMEDIATE") -> Engine:
     """``BEGIN IMMEDIATE`` on SQLite: a transaction that reads and then writes would otherwise fail
-    at once (no busy wait) when another connection committed in between; writers queue instead."""
+    at once (no busy wait) when another connection committed in between; writers queue instead.
+    Blocks of :func:`read_transactions` begin deferred (they only read)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
         if path and path != ":memory:":
             make_private_sqlite_file(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(sqlite_begin))
+        event.listen(engine, "begin", _sqlite_begin(sqlite_begin))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

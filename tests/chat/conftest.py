@@ -64,6 +64,7 @@ class FakeAnswering:
         context: list[ContextMessage] | None = None,
         channel: str = "api",
         user_id: int | None = None,
+        commit: bool = True,
     ) -> AnswerResult:
         self.calls.append(
             {"model_id": model_id, "question": question, "context": context, "channel": channel}

@@ -127,7 +127,9 @@ def test_a_worker_presumed_dead_that_comes_back_cannot_answer_twice(
     """The first worker stalls while answering; the sweep hands the task on; then the first one resumes."""
     calls: list[str] = []
 
-    def stalling(session: Session, *, model_id: int, comment_id: int) -> tuple[str, int | None]:
+    def stalling(
+        session: Session, *, model_id: int, comment_id: int, commit: bool = True
+    ) -> tuple[str, int | None]:
         calls.append("ask")
         if len(calls) == 1:
             _set_running(db, asked, age_seconds=3600, worker=DEAD_WORKER)

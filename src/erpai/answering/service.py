@@ -19,6 +19,7 @@ from erpai.answering.schemas import DEFAULT_FALLBACK_ANSWER, AnswerResult, Conte
 from erpai.compilations.artifact import BuildArtifact, build_cache
 from erpai.compilations.models import BuildKind, Compilation, CompilationArtifact, ModelHit
 from erpai.compilations.provider_embedder import resolve_embedder
+from erpai.db import read_transactions
 from erpai.errors import DomainError, InvalidInput
 from erpai.limits import QUESTION_MAX
 from erpai.permissions.service import require_use_model
@@ -57,7 +58,7 @@ def load_active_build(session: Session, *, model: AIModel) -> tuple[int, BuildAr
         row = session.get(CompilationArtifact, compilation_id)
         assert row is not None
         artifact = BuildArtifact.from_bytes(row.content)
-        build_cache.put(digest, artifact)
+        build_cache.put(digest, artifact, size=len(row.content))
     return compilation_id, artifact
 
 
@@ -115,13 +116,14 @@ def _plan(session: Session, *, model_id: int, question: str, context: Sequence[C
     from erpai.compilations.snapshot import system_message_chain
 
     text = _validated(question)
-    model = get_model(session, model_id=model_id)
-    build = load_active_build(session, model=model)
+    # Reads only (no SQLite write lock), and over before the question is embedded.
+    with read_transactions(session):
+        model = get_model(session, model_id=model_id)
+        build = load_active_build(session, model=model)
+        embedder = resolve_embedder(session, build[1].embedder) if build else None
     result, matches = AnswerResult(answer=None, confidence=0.0, answered=False), list[Source]()
-    if build is not None:
+    if build is not None and embedder is not None:
         threshold = threshold_for(model.operating_point, build[1].head.threshold)
-        embedder = resolve_embedder(session, build[1].embedder)
-        session.commit()  # no database lock (SQLite: the write lock) is held while the question is embedded
         result, matches = retrieve(build[1], text, threshold=threshold, embedder=embedder)
         result.compilation_id = build[0]
     else:
@@ -132,19 +134,24 @@ def _plan(session: Session, *, model_id: int, question: str, context: Sequence[C
     plan = _Plan(model_id=model.id, question=text, result=result)
     if result.answered and model.prefer_curated_answer:
         return plan  # the company's own wording, and no provider cost
-    client = chat_client(session, model)
-    if client is None:
-        return plan
-    chain = build[1].system_messages if build else system_message_chain(session, model=model)
+    with read_transactions(session):
+        client = chat_client(session, model)
+        if client is None:
+            return plan
+        chain = build[1].system_messages if build else system_message_chain(session, model=model)
+        result.chat_model = chat_model_for(session, result.compilation_id, client)
     plan.client = client
     plan.messages = chat_messages(system_messages=chain, matches=matches, context=context, question=text)
-    result.chat_model = chat_model_for(session, result.compilation_id, client)
     result.generated, result.sources = True, matches
     return plan
 
 
-def _finish(session: Session, plan: _Plan, answer: str, *, channel: str, user_id: int | None) -> AnswerResult:
-    """Records the hit (one commit) and returns the final result."""
+def _finish(
+    session: Session, plan: _Plan, answer: str, *, channel: str, user_id: int | None, commit: bool = True
+) -> AnswerResult:
+    """Records the hit in a transaction of its own (committed, or only flushed for the caller to go on
+    writing in it when ``commit`` is false) and returns the final result."""
+    session.commit()
     result = plan.result
     if plan.generates:
         result.answer = answer.strip() or None
@@ -165,7 +172,10 @@ def _finish(session: Session, plan: _Plan, answer: str, *, channel: str, user_id
         source_id=result.source_id,
     )
     session.add(hit)
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     result.hit_id = hit.id
     return result
 
@@ -178,8 +188,10 @@ def answer_question(
     context: list[ContextMessage] | None = None,
     channel: str = "api",
     user_id: int | None = None,
+    commit: bool = True,
 ) -> AnswerResult:
-    """Answers with the model's active build and records a hit-history row.
+    """Answers with the model's active build and records a hit-history row (``commit=False``: flushed in a
+    writing transaction the caller goes on with and commits, as the arbiter does with its reply).
 
     Curated first: a confident build answers with the Q&A's own wording (when the model prefers curated
     answers). Otherwise a provider that can chat writes the answer, grounded on the build's best matches;
@@ -194,7 +206,7 @@ def answer_question(
             answer = plan.client.chat(plan.messages, model=plan.result.chat_model)
         finally:
             close_client(plan.client)
-    return _finish(session, plan, answer, channel=channel, user_id=user_id)
+    return _finish(session, plan, answer, channel=channel, user_id=user_id, commit=commit)
 
 
 def ask(
@@ -207,7 +219,8 @@ def ask(
     channel: str = "api",
 ) -> AnswerResult:
     """A person asks (API, CLI): needs the use right on the model (403), then :func:`answer_question`."""
-    require_use_model(session, user=actor, model_id=model_id)
+    with read_transactions(session):
+        require_use_model(session, user=actor, model_id=model_id)
     return answer_question(
         session, model_id=model_id, question=question, context=context, channel=channel, user_id=actor.id
     )

@@ -17,7 +17,7 @@ from erpai.chat import mentions
 from erpai.chat.comments import add_comment, user_names
 from erpai.chat.models import ArbiterTask, ChatComment, ChatMember, MemberRole
 from erpai.compilations.models import Compilation
-from erpai.db import utcnow
+from erpai.db import read_transactions, utcnow
 from erpai.errors import DomainError
 from erpai.jobs.workers import worker_identity
 from erpai.settings.service import get_int_setting
@@ -31,14 +31,14 @@ def process_arbiter_task(session: Session, *, arbiter_task_id: int) -> ChatComme
     attempt = _claim(session, arbiter_task_id=arbiter_task_id)
     if attempt is None:
         return None
-    target = _target(session, arbiter_task_id=arbiter_task_id)
+    with read_transactions(session):
+        target = _target(session, arbiter_task_id=arbiter_task_id)
     if target is None:
-        session.commit()
         return _finish(session, task_id=arbiter_task_id, attempt=attempt, status="skipped", reply=None)
     comment_id, group_id, model_id, speaker_id = target
-    text, hit_id = compose_answer(session, model_id=model_id, comment_id=comment_id)
-    # A fresh transaction for the reply, so that the answering (slow) holds no lock.
-    session.commit()
+    # The hit, the reply and the task's completion are written in one transaction: the answering (slow)
+    # holds no lock, and a busy SQLite sees one writer per answer instead of three.
+    text, hit_id = compose_answer(session, model_id=model_id, comment_id=comment_id, commit=False)
     reply = add_comment(
         session, group_id=group_id, user_id=speaker_id, text=text, reply_to=comment_id, hit_id=hit_id
     )
@@ -116,16 +116,21 @@ def _finish(
     return reply
 
 
-def compose_answer(session: Session, *, model_id: int, comment_id: int) -> tuple[str, int | None]:
-    """The reply text and its hit; a model that cannot answer says why in a plain sentence, never silence."""
+def compose_answer(
+    session: Session, *, model_id: int, comment_id: int, commit: bool = True
+) -> tuple[str, int | None]:
+    """The reply text and its hit; a model that cannot answer says why in a plain sentence, never silence.
+
+    ``commit=False``: the hit is only flushed, in a writing transaction the caller goes on with."""
     from erpai.answering.service import answer_question
 
-    model = session.get(AIModel, model_id)
-    comment = session.get(ChatComment, comment_id)
-    assert model is not None and comment is not None
-    name, vuser = model.name, model.virtual_user_id
-    question, context = _prompt(session, comment=comment, arbiter_user_id=vuser)
-    user_id = comment.user_id
+    with read_transactions(session):
+        model = session.get(AIModel, model_id)
+        comment = session.get(ChatComment, comment_id)
+        assert model is not None and comment is not None
+        name, vuser = model.name, model.virtual_user_id
+        question, context = _prompt(session, comment=comment, arbiter_user_id=vuser)
+        user_id = comment.user_id
     try:
         result = _ask_with_retry(
             lambda: answer_question(
@@ -135,6 +140,7 @@ def compose_answer(session: Session, *, model_id: int, comment_id: int) -> tuple
                 context=context,
                 channel="chat",
                 user_id=user_id,
+                commit=commit,
             ),
             session,
         )

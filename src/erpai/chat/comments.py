@@ -13,7 +13,7 @@ from erpai.chat import mentions
 from erpai.chat.models import ArbiterTask, ChatComment, ChatGroup, ChatMember, MemberRole
 from erpai.chat.schemas import CommentCreate, CommentPage, CommentRead
 from erpai.chat.service import require_reader, require_writer
-from erpai.db import utcnow
+from erpai.db import read_transactions, utcnow
 from erpai.errors import InvalidInput
 from erpai.users.models import User, UserType
 
@@ -153,17 +153,17 @@ def list_comments(
     session: Session, *, group_id: int, user: User, before_id: int | None, after_id: int | None, limit: int
 ) -> CommentPage:
     """Oldest first. ``after_id`` pages forward; otherwise the newest ``limit`` (before ``before_id``)."""
-    require_reader(session, group_id=group_id, user=user)
-    stmt = select(ChatComment).where(ChatComment.group_id == group_id)
-    if before_id is not None:
-        stmt = stmt.where(ChatComment.id < before_id)
-    if after_id is not None:
-        rows = list(
-            session.scalars(stmt.where(ChatComment.id > after_id).order_by(ChatComment.id).limit(limit + 1))
-        )
-        return CommentPage(items=to_read(session, rows[:limit]), has_more=len(rows) > limit)
-    rows = list(session.scalars(stmt.order_by(ChatComment.id.desc()).limit(limit + 1)))
-    return CommentPage(items=to_read(session, list(reversed(rows[:limit]))), has_more=len(rows) > limit)
+    with read_transactions(session):  # no SQLite write lock for the chat's most frequent request
+        require_reader(session, group_id=group_id, user=user)
+        stmt = select(ChatComment).where(ChatComment.group_id == group_id)
+        if before_id is not None:
+            stmt = stmt.where(ChatComment.id < before_id)
+        if after_id is not None:
+            stmt = stmt.where(ChatComment.id > after_id).order_by(ChatComment.id)
+            rows = list(session.scalars(stmt.limit(limit + 1)))
+            return CommentPage(items=to_read(session, rows[:limit]), has_more=len(rows) > limit)
+        rows = list(session.scalars(stmt.order_by(ChatComment.id.desc()).limit(limit + 1)))
+        return CommentPage(items=to_read(session, list(reversed(rows[:limit]))), has_more=len(rows) > limit)
 
 
 def comments_after(session: Session, *, group_id: int, after_id: int, limit: int = 100) -> list[CommentRead]:

