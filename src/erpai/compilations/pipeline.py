@@ -14,7 +14,7 @@ from erpai.compilations.embedding_cache import embed_with_cache
 from erpai.compilations.provider_embedder import resolve_embedder
 from erpai.compilations.snapshot import BuildInputs, Example
 from erpai.errors import InvalidInput
-from erpai.learning.calibration import knowledge_text, negative_questions
+from erpai.learning.calibration import knowledge_text, negative_questions, small_parts
 from erpai.learning.head import IntentHead
 from erpai.learning.memory import Memory, normalise
 from erpai.learning.metrics import quality_metrics
@@ -107,7 +107,9 @@ def build_retrieval(
     answer_index = {a: i for i, a in enumerate(answers)}
     held_out = inputs.validation + inputs.out_of_scope
     negatives = list(negative_questions())
-    knowledge = [i for i, a in enumerate(answers) if knowledge_text(a)]
+    # Answers' own texts as knowledge rows: for the built-in encoders, where an answer's text lies near its
+    # questions (with a provider's unknown embeddings it could pull the prototype away from them).
+    knowledge = [i for i, a in enumerate(answers) if knowledge_text(a)] if small_parts(embedder.name) else []
     texts = [e.text for e in in_scope] + [e.text for e in held_out] + negatives
     texts += [answers[i] for i in knowledge]        # answers' own texts: knowledge rows of the raw mode
     report: Callable[[int, int], None] | None = (

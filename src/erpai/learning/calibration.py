@@ -32,8 +32,9 @@ A build keeps the feature set and coefficients it was made with (``FEATURES = 1`
 nearest-neighbour margin, gap; 2 and 3 as above).
 
 An answer's own text, when of question-like length (:func:`knowledge_text`), is one more row of its answer
-(``IntentHead.fit(knowledge=...)``): "Do new customers have to pay upfront?" is answered by "...; new
-customers pay in advance" although no training question mentions new customers.
+(``IntentHead.fit(knowledge=...)``; the compile pipeline does so with the built-in encoders): "Do new
+customers have to pay upfront?" is answered by "...; new customers pay in advance" although no training
+question mentions new customers.
 """
 
 from __future__ import annotations
