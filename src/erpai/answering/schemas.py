@@ -50,9 +50,9 @@ class AnswerResult(BaseModel):
     )
     from_memory: bool = Field(
         default=False,
-        description="True when the question is one the build was taught (same words; case, spacing and "
-        "punctuation aside): answered with that training row's answer at confidence 1, or refused when it "
-        "was last taught as out of scope.",
+        description="True when the build was corrected on this very question (same words; case, spacing and "
+        "punctuation aside): its curated answer is the correction's, at confidence 1, or none when it was "
+        "corrected as out of scope.",
     )
     fallback_answer: str | None = Field(
         default=None,
