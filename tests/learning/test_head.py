@@ -147,6 +147,18 @@ def test_bulgarian_paraphrase_with_default_embedder() -> None:
     assert other.confidence < pred.confidence
 
 
+def _stored_as(head: IntentHead, version: int, *, meta_size: int | None = None,
+               without: tuple[str, ...] = ()) -> IntentHead:
+    """``head`` saved, rewritten as an older format stored it (meta cut to ``meta_size`` values, the arrays
+    ``without`` left out), and loaded again."""
+    with np.load(io.BytesIO(head.to_bytes())) as z:
+        arrays = {name: z[name] for name in z.files if name not in without}
+    arrays["meta"] = np.concatenate([[float(version)], arrays["meta"][1:meta_size]])
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return IntentHead.from_bytes(buf.getvalue())
+
+
 def test_builds_stored_before_feature_set_2_answer_as_before() -> None:
     """A format-2 head (feature set 1: closest cosine, margin, gap) loads with its own features."""
     X, y, centres = _clusters(k=5, per=2)
@@ -154,12 +166,7 @@ def test_builds_stored_before_feature_set_2_answer_as_before() -> None:
     negatives = _unit(rng.standard_normal((20, X.shape[1])).astype(np.float32))
     head = IntentHead.fit(X, y, negatives=negatives)
     head.features, head.coef = 1, np.array([-4.446, 7.060, 10.356, 2.842], np.float32)
-    with np.load(io.BytesIO(head.to_bytes())) as z:
-        arrays = {name: z[name] for name in z.files}
-    arrays["meta"] = np.concatenate([[2.0], arrays["meta"][1:5]])       # the format-2 layout
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    old = IntentHead.from_bytes(buf.getvalue())
+    old = _stored_as(head, 2, meta_size=5)                               # the format-2 layout
     assert old.features == 1 and IntentHead.from_bytes(IntentHead.fit(X, y).to_bytes()).features == 2
     queries = _unit(centres + 0.3 * rng.standard_normal(centres.shape).astype(np.float32))
     expected = [(p.label, round(p.confidence, 2)) for p in head.predict(queries)]
@@ -202,12 +209,7 @@ def test_builds_stored_with_feature_set_2_answer_as_before() -> None:
     assert head.features == 3           # centred: >= CENTRED_MIN_ANSWERS answers
     assert IntentHead.fit(X[:9], y[:9], embedder="minilm-muse-char").features == 2
     head.features = 2
-    with np.load(io.BytesIO(head.to_bytes())) as z:
-        arrays = {name: z[name] for name in z.files if not name.startswith("knowledge")}
-    arrays["meta"][0] = 3.0                                              # the format-3 layout
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    old = IntentHead.from_bytes(buf.getvalue())
+    old = _stored_as(head, 3, without=("knowledge", "knowledge_labels"))  # the format-3 layout
     assert old.features == 2 and len(old.knowledge) == 0
     queries = _unit(X + 0.5 * rng.standard_normal(X.shape).astype(np.float32))
     expected = [(p.label, round(p.confidence, 2)) for p in head.predict(queries)]
@@ -272,12 +274,7 @@ def test_trained_builds_of_format_3_answer_as_before() -> None:
     X, y, centres = _clusters(k=6, per=80)
     head = IntentHead.fit(X, y, seed=2)
     assert head.reject_weight == 0.0 and head.C.shape[1] == 6
-    with np.load(io.BytesIO(head.to_bytes())) as z:
-        arrays = {name: z[name] for name in z.files}
-    arrays["meta"] = np.concatenate([[3.0], arrays["meta"][1:6]])       # the format-3 layout
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    old = IntentHead.from_bytes(buf.getvalue())
+    old = _stored_as(head, 3, meta_size=6)                               # the format-3 layout
     assert old.reject_weight == 0.0
     noise = np.random.default_rng(1).standard_normal(centres.shape).astype(np.float32)
     queries = _unit(centres + 0.3 * noise)
