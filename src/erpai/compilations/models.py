@@ -88,9 +88,11 @@ class CompilationArtifact(Base):
     compilation_id: Mapped[int] = mapped_column(
         ForeignKey("compilations.id", ondelete="CASCADE"), primary_key=True
     )
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # The digest before the content: SQLite reads a row's columns in order, so a digest stored after a
+    # multi-megabyte blob costs a walk through the blob's overflow pages on every ask (about 1 ms).
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class EmbeddingCacheEntry(Base):

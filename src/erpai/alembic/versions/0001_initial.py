@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 08:06:09.699666
+Create Date: 2026-12-02 12:47:16.305118
 """
 
 from collections.abc import Sequence
@@ -709,9 +709,9 @@ def upgrade() -> None:
     op.create_table(
         "compilation_artifacts",
         sa.Column("compilation_id", sa.Integer(), nullable=False),
-        sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["compilation_id"],
             ["compilations.id"],
