@@ -1,9 +1,9 @@
 """Simulated small companies from CLINC150: confidence without validation Q&As (issue 14).
 
     .venv/bin/python bench/small_company.py [--seeds 50] [--embedder minilm-muse-char]
-    .venv/bin/python bench/small_company.py --fit      # refit the raw-mode confidence coefficients of feature
-                                                       # set 3 (and, for an embedder in OTHER_LANGUAGE, those
-                                                       # without part 0)
+    .venv/bin/python bench/small_company.py --fit [--features 2]   # refit the raw-mode confidence
+                                          # coefficients of feature set 3 (or 2) (and, for an embedder in
+                                          # OTHER_LANGUAGE, those without part 0)
 
 Small companies: 10-30 random intents, 1-5 Q&As each from CLINC's train split, no validation; test = 5
 questions per intent from the test split, as many out-of-scope questions (half other intents' test
@@ -27,12 +27,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clinc_cache import cache_dir, load_embedded, load_texts
 from erpai.learning.calibration import (
+    FEATURES,
     OTHER_LANGUAGE,
+    SMALL_PARTS,
     fit_logistic,
     negative_questions,
     small_confidence,
     small_features,
-    small_parts,
 )
 from erpai.learning.embedders import get_embedder
 from erpai.learning.head import IntentHead
@@ -132,13 +133,15 @@ def run(p: Pools, negs: np.ndarray, embedder: str, seeds: range,
     return out
 
 
-def fit(p: Pools, negs: np.ndarray, seeds: range, parts: tuple[int, ...]) -> tuple[np.ndarray, float]:
-    """Coefficients, and the threshold maximising the mean of in-scope accuracy and OOS recall."""
+def fit(p: Pools, negs: np.ndarray, seeds: range, parts: tuple[int, ...],
+        version: int = FEATURES) -> tuple[np.ndarray, float]:
+    """Coefficients of feature set ``version``, and the threshold maximising the mean of in-scope accuracy
+    and OOS recall."""
     feats, goods, ins = [], [], []
     for seed in seeds:
         (X, y), (Xt, yt) = company(p, np.random.default_rng(seed), intents=int(10 + seed % 21), per=(1, 5),
                                    test_per=5, oos_share=0.5)
-        label, _, f = small_features(Xt, X, y, negs, parts)
+        label, _, f = small_features(Xt, X, y, negs, parts, version)
         feats.append(f)
         goods.append((yt >= 0) & (label == yt))
         ins.append(yt >= 0)
@@ -163,24 +166,26 @@ def main() -> None:
     parser.add_argument("--embedder", default="minilm-muse-char")
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--fit", action="store_true")
+    parser.add_argument("--features", type=int, default=FEATURES, choices=(2, 3), help="feature set to --fit")
     parser.add_argument("--traffic", action="store_true", help="also run the chatbot-traffic sets")
     args = parser.parse_args()
     negs = embedded_negatives(args.embedder)
     if args.fit:
+        table = "CENTRED_COEFFICIENTS" if args.features == 3 else "SMALL_COEFFICIENTS"
         coef, threshold = fit(pools(args.embedder, "val"), negs, range(1000, 1000 + 4 * args.seeds),
-                              small_parts(args.embedder))
-        print(f'CENTRED_COEFFICIENTS "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+                              SMALL_PARTS.get(args.embedder, ()), args.features)
+        print(f'{table} "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
         print(f'SMALL_THRESHOLDS "{args.embedder}": {threshold}')
         if args.embedder in OTHER_LANGUAGE:     # the same companies without the English-only first part
-            cut = small_parts(args.embedder)[0]
+            cut = SMALL_PARTS[args.embedder][0]
             sliced = pools(args.embedder, "val")
             sliced.train = {c: x[:, cut:] for c, x in sliced.train.items()}
             sliced.test = {c: x[:, cut:] for c, x in sliced.test.items()}
             sliced.oos = sliced.oos[:, cut:]
             coef, threshold = fit(sliced, negs[:, cut:], range(1000, 1000 + 4 * args.seeds),
-                                  small_parts(args.embedder)[1:])
+                                  SMALL_PARTS[args.embedder][1:], args.features)
             other = OTHER_LANGUAGE[args.embedder]
-            print(f'CENTRED_COEFFICIENTS "{other}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+            print(f'{table} "{other}": ({", ".join(f"{c:.3f}" for c in coef)}),')
             print(f'SMALL_THRESHOLDS "{other}": {threshold}')
         return
     p = pools(args.embedder, "test")

@@ -16,7 +16,7 @@ def _long_text(chars: int) -> str:
     return "  \n".join(words)[:chars]
 
 
-@pytest.mark.parametrize("name", ["minilm", "muse", "char"])
+@pytest.mark.parametrize("name", ["minilm", "minilm8", "muse", "char"])
 def test_one_megabyte_text_embeds_as_its_first_part(name: str) -> None:
     embedder = get_embedder(name)
     text = _long_text(1_000_000)

@@ -79,14 +79,18 @@ FEATURES = 3
 #: Part widths of the concatenated embedders (their per-part cosines are separate features: a high
 #: character n-gram cosine with a low sentence-encoder cosine is word overlap, not meaning).
 SMALL_PARTS: dict[str, tuple[int, ...]] = {
-    "minilm-muse-char": (384, 512, 512), "minilm-muse": (384, 512), "muse-char": (512, 512),
+    "minilm8-muse-char": (384, 512, 512), "minilm-muse-char": (384, 512, 512), "minilm-muse": (384, 512),
+    "muse-char": (512, 512),
 }
 #: Weight of each part in the answer's score (same order as SMALL_PARTS); missing: all 1.
-PART_WEIGHTS: dict[str, tuple[float, ...]] = {"minilm-muse-char": (1.0, 1.0, 0.3), "muse-char": (1.0, 0.3)}
+PART_WEIGHTS: dict[str, tuple[float, ...]] = {
+    "minilm8-muse-char": (1.0, 1.0, 0.3), "minilm-muse-char": (1.0, 1.0, 0.3), "muse-char": (1.0, 0.3)}
 #: Feature-set-2 coefficients (b, w...) per embedder; "" is the fallback (one part) for embedders without
 #: a fit of their own.
 SMALL_COEFFICIENTS: dict[str, tuple[float, ...]] = {
     "": (-2.276, -9.759, 5.629, 1.854, 1.854, 16.633, -0.413, -1.031),
+    "minilm8-muse-char": (-2.404, -3.585, -7.904, 1.520, 5.344, 0.128, 0.435, 4.464, -0.937, 9.762, 7.189,
+                          -0.255, -0.367, -1.031),
     "minilm-muse-char": (-2.415, -3.591, -7.825, 1.459, 5.349, 0.333, 0.143, 4.383, -0.859, 9.910, 7.091,
                          -0.338, -0.365, -1.022),
     "muse-char": (-2.097, -10.755, 0.298, 5.725, -3.113, 8.609, 0.571, 14.671, 0.675, -0.394, -0.923),
@@ -96,6 +100,8 @@ SMALL_COEFFICIENTS: dict[str, tuple[float, ...]] = {
 #: about a domain (one answer: nothing is left after centring), and feature set 2 does better
 #: (2-9 answers: in-scope 0.928 / OOS recall 0.916 vs 0.912 / 0.912 centred).
 CENTRED_COEFFICIENTS: dict[str, tuple[float, ...]] = {
+    "minilm8-muse-char": (-1.726, -3.763, -3.982, 0.753, 3.621, 1.195, 1.028, 1.986, -0.145, 9.446, 5.089,
+                          -0.050, -0.547, -0.627),
     "minilm-muse-char": (-1.744, -3.388, -4.197, 0.726, 3.578, 1.181, 0.848, 2.050, -0.143, 9.336, 5.167,
                          -0.050, -0.551, -0.618),
     "muse-char": (-1.377, -6.241, 0.127, 3.681, 0.894, 3.171, 0.418, 11.856, 0.582, -0.591, -0.489),
@@ -103,10 +109,11 @@ CENTRED_COEFFICIENTS: dict[str, tuple[float, ...]] = {
 CENTRED_MIN_ANSWERS = 10
 #: Confidence threshold per embedder: the one maximising the mean of in-scope accuracy and OOS recall on
 #: the fitting companies (answers a little more readily than 0.5).
-SMALL_THRESHOLDS: dict[str, float] = {"": 0.4, "minilm-muse-char": 0.4, "muse-char": 0.4}
+SMALL_THRESHOLDS: dict[str, float] = {
+    "": 0.4, "minilm8-muse-char": 0.4, "minilm-muse-char": 0.4, "muse-char": 0.4}
 #: Embedders whose first part is English only (MiniLM): questions in another language are scored without it,
 #: with the coefficients of the embedder named here (fitted on the remaining parts).
-OTHER_LANGUAGE: dict[str, str] = {"minilm-muse-char": "muse-char"}
+OTHER_LANGUAGE: dict[str, str] = {"minilm8-muse-char": "muse-char", "minilm-muse-char": "muse-char"}
 _ENGLISH = frozenset(
     [
         "the", "what", "how", "do", "does", "did", "you", "your", "is", "are", "can", "where", "when",
