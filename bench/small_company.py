@@ -1,6 +1,6 @@
 """Simulated small companies from CLINC150: confidence without validation Q&As (issue 14).
 
-    .venv/bin/python bench/small_company.py [--seeds 50] [--embedder minilm-muse-char]
+    .venv/bin/python bench/small_company.py [--seeds 50] [--embedder minilm8-muse-char (the default)]
     .venv/bin/python bench/small_company.py --fit [--features 2]   # refit the raw-mode confidence
                                           # coefficients of feature set 3 (or 2) (and, for an embedder in
                                           # OTHER_LANGUAGE, those without part 0)
@@ -35,7 +35,7 @@ from erpai.learning.calibration import (
     small_confidence,
     small_features,
 )
-from erpai.learning.embedders import get_embedder
+from erpai.learning.embedders import DEFAULT_EMBEDDER, get_embedder
 from erpai.learning.head import IntentHead
 from erpai.learning.metrics import ece, quality_metrics
 
@@ -163,7 +163,7 @@ TRAFFIC = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--embedder", default="minilm-muse-char")
+    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER)
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--fit", action="store_true")
     parser.add_argument("--features", type=int, default=FEATURES, choices=(2, 3), help="feature set to --fit")
