@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/small_company.py [--seeds 50] [--embedder minilm-muse-char]
     .venv/bin/python bench/small_company.py --fit      # refit the raw-mode confidence coefficients of feature
-                                                       # set 3 (and, for an embedder in OTHER_LANGUAGE, those
-                                                       # without part 0)
+                                                       # set FEATURES (4; and, for an embedder in
+                                                       # OTHER_LANGUAGE, those without part 0)
 
 Small companies: 10-30 random intents, 1-5 Q&As each from CLINC's train split, no validation; test = 5
 questions per intent from the test split, as many out-of-scope questions (half other intents' test
@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clinc_cache import cache_dir, load_embedded, load_texts
 from erpai.learning.calibration import (
+    FEATURES,
     OTHER_LANGUAGE,
     fit_logistic,
     negative_questions,
@@ -150,6 +151,7 @@ def fit(p: Pools, negs: np.ndarray, seeds: range, parts: tuple[int, ...]) -> tup
     return coef, float(grid[int(np.argmax(balanced))])
 
 
+TABLE = {3: "CENTRED_COEFFICIENTS", 4: "COMBINED_COEFFICIENTS"}.get(FEATURES, "SMALL_COEFFICIENTS")
 SMALL = {"intents": 0, "per": (1, 5), "test_per": 5, "oos_share": 0.5}
 TRAFFIC = {
     "A: 20 intents x 1-3 Q&As, 40% OOS": {"intents": 20, "per": (1, 3), "test_per": 10, "oos_share": 0.4},
@@ -169,7 +171,7 @@ def main() -> None:
     if args.fit:
         coef, threshold = fit(pools(args.embedder, "val"), negs, range(1000, 1000 + 4 * args.seeds),
                               small_parts(args.embedder))
-        print(f'CENTRED_COEFFICIENTS "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+        print(f'{TABLE} "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
         print(f'SMALL_THRESHOLDS "{args.embedder}": {threshold}')
         if args.embedder in OTHER_LANGUAGE:     # the same companies without the English-only first part
             cut = small_parts(args.embedder)[0]
@@ -180,7 +182,7 @@ def main() -> None:
             coef, threshold = fit(sliced, negs[:, cut:], range(1000, 1000 + 4 * args.seeds),
                                   small_parts(args.embedder)[1:])
             other = OTHER_LANGUAGE[args.embedder]
-            print(f'CENTRED_COEFFICIENTS "{other}": ({", ".join(f"{c:.3f}" for c in coef)}),')
+            print(f'{TABLE} "{other}": ({", ".join(f"{c:.3f}" for c in coef)}),')
             print(f'SMALL_THRESHOLDS "{other}": {threshold}')
         return
     p = pools(args.embedder, "test")
