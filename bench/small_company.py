@@ -152,6 +152,7 @@ def fit(p: Pools, negs: np.ndarray, seeds: range, parts: tuple[int, ...]) -> tup
 
 
 TABLE = {3: "CENTRED_COEFFICIENTS", 4: "COMBINED_COEFFICIENTS"}.get(FEATURES, "SMALL_COEFFICIENTS")
+THRESHOLDS = "COMBINED_THRESHOLDS" if FEATURES >= 4 else "SMALL_THRESHOLDS"
 SMALL = {"intents": 0, "per": (1, 5), "test_per": 5, "oos_share": 0.5}
 TRAFFIC = {
     "A: 20 intents x 1-3 Q&As, 40% OOS": {"intents": 20, "per": (1, 3), "test_per": 10, "oos_share": 0.4},
@@ -172,7 +173,7 @@ def main() -> None:
         coef, threshold = fit(pools(args.embedder, "val"), negs, range(1000, 1000 + 4 * args.seeds),
                               small_parts(args.embedder))
         print(f'{TABLE} "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
-        print(f'SMALL_THRESHOLDS "{args.embedder}": {threshold}')
+        print(f'{THRESHOLDS} "{args.embedder}": {threshold}')
         if args.embedder in OTHER_LANGUAGE:     # the same companies without the English-only first part
             cut = small_parts(args.embedder)[0]
             sliced = pools(args.embedder, "val")
@@ -183,7 +184,7 @@ def main() -> None:
                                   small_parts(args.embedder)[1:])
             other = OTHER_LANGUAGE[args.embedder]
             print(f'{TABLE} "{other}": ({", ".join(f"{c:.3f}" for c in coef)}),')
-            print(f'SMALL_THRESHOLDS "{other}": {threshold}')
+            print(f'{THRESHOLDS} "{other}": {threshold}')
         return
     p = pools(args.embedder, "test")
     mean = run(p, negs, args.embedder, range(args.seeds),

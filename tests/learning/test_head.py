@@ -215,7 +215,10 @@ def test_builds_stored_with_feature_set_2_answer_as_before() -> None:
     y = np.arange(24) % 12
     head = IntentHead.fit(X, y, embedder="minilm-muse-char", negatives=X[:3] * -1)
     assert head.features == 4           # centred and not: >= CENTRED_MIN_ANSWERS answers
-    assert IntentHead.fit(X[:9], y[:9], embedder="minilm-muse-char").features == 2
+    tiny = IntentHead.fit(X[:9], y[:9], embedder="minilm-muse-char")
+    assert tiny.features == 2
+    assert head.threshold == small_threshold("minilm-muse-char", 4) < tiny.threshold == small_threshold(
+        "minilm-muse-char")
     head.features, head.coef = 2, small_coefficients("minilm-muse-char", 2)
     old = _stored_as(head, 3, without=("knowledge", "knowledge_labels"))  # the format-3 layout
     assert old.features == 2 and len(old.knowledge) == 0

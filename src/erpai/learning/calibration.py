@@ -27,7 +27,8 @@ Feature set 4 (``FEATURES``; new builds of the embedders in ``COMBINED_COEFFICIE
 ``CENTRED_MIN_ANSWERS`` answers) is set 3 followed by set 2's per-part cosines, margin and gaps *for the same
 answer* (not centred): centring sharpens what tells a company's answers apart, the plain cosines still say how
 close the question is to the answer at all (50 simulated companies: in-scope 0.856 -> 0.862, OOS recall
-0.905 -> 0.906, AUROC 0.954 -> 0.957, ECE 0.059 -> 0.055). Token-level late interaction (MaxSim over MiniLM's
+0.905 -> 0.906 at threshold 0.4, AUROC 0.954 -> 0.957, ECE 0.059 -> 0.055; its own threshold
+``COMBINED_THRESHOLDS``, 0.35: 0.875 / 0.891). Token-level late interaction (MaxSim over MiniLM's
 token vectors, ``bench/late_interaction.py``) and per-part margins or agreement added nothing to it.
 
 ``confidence = sigmoid(b + w . features)`` estimates the probability that the answer is right. The
@@ -60,6 +61,7 @@ __all__ = [
     "CENTRED_COEFFICIENTS",
     "CENTRED_MIN_ANSWERS",
     "COMBINED_COEFFICIENTS",
+    "COMBINED_THRESHOLDS",
     "FEATURES",
     "OTHER_LANGUAGE",
     "PART_WEIGHTS",
@@ -121,6 +123,9 @@ COMBINED_COEFFICIENTS: dict[str, tuple[float, ...]] = {
 #: Confidence threshold per embedder: the one maximising the mean of in-scope accuracy and OOS recall on
 #: the fitting companies (answers a little more readily than 0.5).
 SMALL_THRESHOLDS: dict[str, float] = {"": 0.4, "minilm-muse-char": 0.4, "muse-char": 0.4}
+#: The same for feature set 4 (its fit's choice: in-scope 0.875 / OOS recall 0.891 on the test companies at
+#: 0.35, 0.862 / 0.906 at 0.4; about the same mean).
+COMBINED_THRESHOLDS: dict[str, float] = {"minilm-muse-char": 0.35, "muse-char": 0.4}
 #: Embedders whose first part is English only (MiniLM): questions in another language are scored without it,
 #: with the coefficients of the embedder named here (fitted on the remaining parts).
 OTHER_LANGUAGE: dict[str, str] = {"minilm-muse-char": "muse-char"}
@@ -169,7 +174,10 @@ def small_feature_set(embedder: str | None, answers: int) -> int:
     return FEATURES if embedder in COMBINED_COEFFICIENTS and answers >= CENTRED_MIN_ANSWERS else 2
 
 
-def small_threshold(embedder: str | None) -> float:
+def small_threshold(embedder: str | None, features: int = 2) -> float:
+    """The confidence threshold of a new build of ``embedder`` with feature set ``features``."""
+    if features >= 4 and embedder in COMBINED_THRESHOLDS:
+        return COMBINED_THRESHOLDS[embedder]
     return SMALL_THRESHOLDS[_key(embedder)]
 
 

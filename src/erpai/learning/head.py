@@ -150,7 +150,7 @@ class IntentHead:
             negs = _unit_rows(negatives) if negatives is not None and len(negatives) else np.zeros(
                 (0, X.shape[1]), np.float32)
             features = small_feature_set(embedder, k)
-            head = cls("raw", y, X, k, params=_Params(thr, threshold=small_threshold(embedder)),
+            head = cls("raw", y, X, k, params=_Params(thr, threshold=small_threshold(embedder, features)),
                        coef=small_coefficients(embedder, features), negs=negs, parts=small_parts(embedder),
                        features=features,
                        other_coef=small_coefficients(OTHER_LANGUAGE[embedder], features)
