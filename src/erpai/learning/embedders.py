@@ -18,7 +18,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from functools import cached_property, partial
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Protocol
@@ -211,7 +211,6 @@ class MiniLMEmbedder:
         self._batch = batch_size
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._special = np.array([tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")], dtype=np.int64)
-        self._skip, self._stop, self._continues = _token_kinds(tok.get_vocab(), self._special)
 
     def _run(self, ids: list[list[int]], tokens: TokenSink | None = None) -> np.ndarray:
         """Sentence vectors of a batch (mean pooling); ``tokens``: (list, positions): the batch's content
@@ -234,13 +233,18 @@ class MiniLMEmbedder:
                 sink[positions[i]] = self.content_tokens(row, hidden[i, : len(row)])
         return _normalise(pooled)
 
+    @cached_property
+    def _token_kinds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Built on first use (tens of ms over the vocabulary): sentence vectors alone never need it."""
+        return _token_kinds(self._tok.get_vocab(), self._special)
+
     def content_tokens(self, ids: Sequence[int], hidden: np.ndarray) -> np.ndarray:
         """The unit vectors of a text's content tokens: not [CLS] / [SEP], punctuation or a stop word (all
         but [CLS] / [SEP] when nothing else is left), for late interaction (bench/late_interaction.py)."""
         row = np.asarray(ids, dtype=np.int64)
         # a stop word's token is kept when it starts a longer word ("in" of "in ##vo ##ice")
-        stop = self._stop[row] & ~np.append(self._continues[row[1:]], False)
-        keep = ~(self._skip[row] | stop)
+        skip, stop, continues = self._token_kinds
+        keep = ~(skip[row] | (stop[row] & ~np.append(continues[row[1:]], False)))
         if not keep.any():
             keep = ~np.isin(row, self._special)
         return _normalise(hidden[keep])
