@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clinc_data import DATA
-from erpai.learning.embedders import get_embedder
+from erpai.learning.embedders import MiniLMEmbedder, get_embedder
 
 SPLITS = ("train", "val", "test", "oos_train", "oos_val", "oos_test")
 
@@ -43,6 +43,25 @@ def load_embedded(embedder: str) -> dict[str, tuple[np.ndarray, list[str], list[
         tmp.replace(path)
     with np.load(path) as z:
         return {s: (z[s].astype(np.float32), *data[s]) for s in SPLITS}
+
+
+def load_tokens() -> dict[str, list[np.ndarray]]:
+    """split -> each question's MiniLM content token vectors (float32 unit rows), for late interaction."""
+    data = load_texts()
+    path = cache_dir() / "clinc150-minilm-tokens.npz"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model = MiniLMEmbedder()
+        arrays = {}
+        for s in SPLITS:
+            _, tokens = model.embed_with_tokens(data[s][0])
+            arrays[s] = np.concatenate(tokens).astype(np.float16)
+            arrays[f"{s}_ends"] = np.cumsum([len(t) for t in tokens])
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+    with np.load(path) as z:
+        return {s: np.split(z[s].astype(np.float32), z[f"{s}_ends"][:-1]) for s in SPLITS}
 
 
 if __name__ == "__main__":

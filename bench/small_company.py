@@ -1,9 +1,9 @@
 """Simulated small companies from CLINC150: confidence without validation Q&As (issue 14).
 
     .venv/bin/python bench/small_company.py [--seeds 50] [--embedder minilm8-muse-char (the default)]
-    .venv/bin/python bench/small_company.py --fit [--features 2]   # refit the raw-mode confidence
-                                          # coefficients of feature set 3 (or 2) (and, for an embedder in
-                                          # OTHER_LANGUAGE, those without part 0)
+    .venv/bin/python bench/small_company.py --fit [--features 2|3]   # refit the raw-mode confidence
+                                          # coefficients and threshold of feature set FEATURES (4), or 2 or 3
+                                          # (and, for an embedder in OTHER_LANGUAGE, those without part 0)
 
 Small companies: 10-30 random intents, 1-5 Q&As each from CLINC's train split, no validation; test = 5
 questions per intent from the test split, as many out-of-scope questions (half other intents' test
@@ -153,6 +153,7 @@ def fit(p: Pools, negs: np.ndarray, seeds: range, parts: tuple[int, ...],
     return coef, float(grid[int(np.argmax(balanced))])
 
 
+TABLES = {2: "SMALL_COEFFICIENTS", 3: "CENTRED_COEFFICIENTS", 4: "COMBINED_COEFFICIENTS"}
 SMALL = {"intents": 0, "per": (1, 5), "test_per": 5, "oos_share": 0.5}
 TRAFFIC = {
     "A: 20 intents x 1-3 Q&As, 40% OOS": {"intents": 20, "per": (1, 3), "test_per": 10, "oos_share": 0.4},
@@ -166,16 +167,17 @@ def main() -> None:
     parser.add_argument("--embedder", default=DEFAULT_EMBEDDER)
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--fit", action="store_true")
-    parser.add_argument("--features", type=int, default=FEATURES, choices=(2, 3), help="feature set to --fit")
+    parser.add_argument("--features", type=int, default=FEATURES, choices=(2, 3, 4), help="set to --fit")
     parser.add_argument("--traffic", action="store_true", help="also run the chatbot-traffic sets")
     args = parser.parse_args()
     negs = embedded_negatives(args.embedder)
     if args.fit:
-        table = "CENTRED_COEFFICIENTS" if args.features == 3 else "SMALL_COEFFICIENTS"
+        table = TABLES[args.features]
+        thresholds = "COMBINED_THRESHOLDS" if args.features >= 4 else "SMALL_THRESHOLDS"
         coef, threshold = fit(pools(args.embedder, "val"), negs, range(1000, 1000 + 4 * args.seeds),
                               SMALL_PARTS.get(args.embedder, ()), args.features)
         print(f'{table} "{args.embedder}": ({", ".join(f"{c:.3f}" for c in coef)}),')
-        print(f'SMALL_THRESHOLDS "{args.embedder}": {threshold}')
+        print(f'{thresholds} "{args.embedder}": {threshold}')
         if args.embedder in OTHER_LANGUAGE:     # the same companies without the English-only first part
             cut = SMALL_PARTS[args.embedder][0]
             sliced = pools(args.embedder, "val")
@@ -186,7 +188,7 @@ def main() -> None:
                                   SMALL_PARTS[args.embedder][1:], args.features)
             other = OTHER_LANGUAGE[args.embedder]
             print(f'{table} "{other}": ({", ".join(f"{c:.3f}" for c in coef)}),')
-            print(f'SMALL_THRESHOLDS "{other}": {threshold}')
+            print(f'{thresholds} "{other}": {threshold}')
         return
     p = pools(args.embedder, "test")
     mean = run(p, negs, args.embedder, range(args.seeds),

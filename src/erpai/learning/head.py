@@ -151,7 +151,7 @@ class IntentHead:
             negs = _unit_rows(negatives) if negatives is not None and len(negatives) else np.zeros(
                 (0, X.shape[1]), np.float32)
             features = small_feature_set(embedder, k)
-            head = cls("raw", y, X, k, params=_Params(thr, threshold=small_threshold(embedder)),
+            head = cls("raw", y, X, k, params=_Params(thr, threshold=small_threshold(embedder, features)),
                        coef=small_coefficients(embedder, features), negs=negs, parts=small_parts(embedder),
                        features=features,
                        other_coef=small_coefficients(OTHER_LANGUAGE[embedder], features)
@@ -242,26 +242,32 @@ class IntentHead:
         rows = np.concatenate([self.feats, self.knowledge]) if len(self.knowledge) else self.feats
         labels = np.concatenate([self.labels, self.knowledge_labels])
         label, neighbour, feats = small_features(
-            X, rows, labels, self.negs, self.parts, self.features, self._space(rows, labels, 0))
+            X, rows, labels, self.negs, self.parts, self.features, *self._spaces_of(rows, labels, 0))
         conf = small_confidence(feats, self.coef)
         other = ~looks_english(texts) if texts is not None and len(self.other_coef) else np.zeros(0, bool)
         if other.any():
             cut = self.parts[0]
             label[other], neighbour[other], feats = small_features(
                 X[other, cut:], rows[:, cut:], labels, self.negs[:, cut:], self.parts[1:], self.features,
-                self._space(rows, labels, cut))
+                *self._spaces_of(rows, labels, cut))
             conf[other] = small_confidence(feats, self.other_coef)
         return label, conf, self._training_row(X, label, neighbour)
 
-    def _space(self, rows: np.ndarray, labels: np.ndarray, cut: int) -> CompanySpace:
+    def _spaces_of(self, rows: np.ndarray, labels: np.ndarray, cut: int
+                   ) -> tuple[CompanySpace, CompanySpace | None]:
+        """The company spaces of the feature set: its own, and for set 4 that of set 2 (not centred)."""
+        plain = self._space(rows, labels, cut, 2) if self.features >= 4 else None
+        return self._space(rows, labels, cut, self.features), plain
+
+    def _space(self, rows: np.ndarray, labels: np.ndarray, cut: int, features: int) -> CompanySpace:
         """The prepared company space without the first ``cut`` columns (built on first use, then kept while
         the rows, negatives and feature set stay those it was built from)."""
-        key = (cut, self.features, id(self.feats), id(self.knowledge), id(self.negs))
+        key = (cut, features, id(self.feats), id(self.knowledge), id(self.negs))
         space = self._spaces.get(key)
         if space is None:
             parts = self.parts[1:] if cut else self.parts
-            space = company_space(rows[:, cut:], labels, self.negs[:, cut:], parts, self.features)
-            if len(self._spaces) > 4:
+            space = company_space(rows[:, cut:], labels, self.negs[:, cut:], parts, features)
+            if len(self._spaces) > 8:
                 self._spaces.clear()
             self._spaces[key] = space
         return space
