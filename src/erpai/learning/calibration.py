@@ -120,6 +120,9 @@ CENTRED_MIN_ANSWERS = 10
 #: Feature-set-4 coefficients (set 3 followed by set 2's per-part cosines and gaps for the same answer),
 #: for companies of at least CENTRED_MIN_ANSWERS answers.
 COMBINED_COEFFICIENTS: dict[str, tuple[float, ...]] = {
+    "minilm8-muse-char": (-1.889, 1.516, 12.409, -0.980, 3.343, -1.426, 3.579, -5.340, 3.391, 0.784, -4.632,
+                          2.014, -0.504, -0.875, -5.290, -20.037, 1.986, 0.110, 2.600, -2.956, 8.630, -3.912,
+                          9.591, 13.462, -2.115),
     "minilm-muse-char": (-1.888, 2.993, 11.556, -1.286, 3.289, -2.209, 3.844, -4.925, 3.554, 0.061, -4.252,
                          2.224, -0.510, -0.858, -6.693, -19.177, 2.270, 0.110, 3.446, -3.359, 8.243, -4.059,
                          10.386, 12.999, -2.345),
@@ -132,7 +135,8 @@ SMALL_THRESHOLDS: dict[str, float] = {
     "": 0.4, "minilm8-muse-char": 0.4, "minilm-muse-char": 0.4, "muse-char": 0.4}
 #: The same for feature set 4 (its fit's choice: in-scope 0.875 / OOS recall 0.891 on the test companies at
 #: 0.35, 0.862 / 0.906 at 0.4; about the same mean).
-COMBINED_THRESHOLDS: dict[str, float] = {"minilm-muse-char": 0.35, "muse-char": 0.4}
+COMBINED_THRESHOLDS: dict[str, float] = {
+    "minilm8-muse-char": 0.35, "minilm-muse-char": 0.35, "muse-char": 0.4}
 #: Embedders whose first part is English only (MiniLM): questions in another language are scored without it,
 #: with the coefficients of the embedder named here (fitted on the remaining parts).
 OTHER_LANGUAGE: dict[str, str] = {"minilm8-muse-char": "muse-char", "minilm-muse-char": "muse-char"}
