@@ -14,6 +14,7 @@ from sqlalchemy import DateTime, Engine, MetaData, String, Text, create_engine, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 
 from erpai.config import get_settings
+from erpai.sqlite_gate import SQLITE_BUSY_SECONDS, WriterGate
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -54,7 +55,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -63,9 +64,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 SQLITE_BEGIN = "erpai_sqlite_begin"
 
 
-def _sqlite_begin(default: str) -> Callable[[Any], None]:
+def _sqlite_begin(default: str, gate: WriterGate) -> Callable[[Any], None]:
     def begin(conn: Any) -> None:
-        conn.exec_driver_sql(conn.get_execution_options().get(SQLITE_BEGIN, default))
+        statement = conn.get_execution_options().get(SQLITE_BEGIN, default)
+        if statement != "BEGIN IMMEDIATE":
+            conn.exec_driver_sql(statement)
+            return
+        gate.enter(conn)
+        try:
+            conn.exec_driver_sql(statement)
+        except BaseException:
+            gate.leave(conn)
+            raise
 
     return begin
 
@@ -99,9 +109,15 @@ def make_engine(url: str, *, sqlite_begin: str = "BEGIN IMMEDIATE") -> Engine:
         path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
         if path and path != ":memory:":
             make_private_sqlite_file(Path(path))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
+        gate = WriterGate(Path(path) if path and path != ":memory:" else None)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin(sqlite_begin))
+        event.listen(engine, "begin", _sqlite_begin(sqlite_begin, gate))
+        event.listen(engine, "commit", gate.leave)
+        event.listen(engine, "rollback", gate.leave)
+        # A connection the pool resets or drops with its transaction still open gives its turn up too.
+        event.listen(engine, "reset", lambda _dbapi, record, _state: gate.leave(record))
+        event.listen(engine, "invalidate", lambda _dbapi, record, _exc: gate.leave(record))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
