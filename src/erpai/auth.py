@@ -82,14 +82,16 @@ def current_principal(request: Request, session: SessionDep, credentials: Bearer
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def current_user(principal: CurrentPrincipal) -> User:
+# Pure (no I/O): async, so FastAPI runs it on the event loop instead of handing it to a worker thread and back
+# (a thread hop per dependency, on every request).
+async def current_user(principal: CurrentPrincipal) -> User:
     return principal.user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def admin_user(user: CurrentUser) -> User:
+async def admin_user(user: CurrentUser) -> User:
     if not user.is_admin:
         raise Forbidden("this needs an admin")
     return user
