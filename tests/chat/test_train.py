@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from erpai.answering.grounding import retrieve
 from erpai.chat.arbiter import process_arbiter_task
 from erpai.chat.corrections import corrected_answer
+from erpai.chat.models import ChatComment
 from erpai.compilations.pipeline import build_retrieval
 from erpai.compilations.snapshot import take_snapshot
 from erpai.learning.embedders import DEFAULT_EMBEDDER
@@ -229,3 +230,40 @@ def test_a_train_ai_correction_is_remembered_over_an_older_qa(
     assert (result.answer, result.confidence, result.from_memory) == (
         "Twice a week, Tuesday and Thursday.", 1.0, True)
     assert result.source_type == "training_conversation"
+
+
+def test_a_correction_after_several_messages_teaches_the_question_the_arbiter_was_asked(
+    client: TestClient, db: Session, member: Member, jobs: RecordingBackend, fake_answering: FakeAnswering
+) -> None:
+    """Jane greets, then asks; the arbiter, asked her last message, answers wrong in two comments; she
+    corrects it. The next build answers that question as corrected, from memory, and its regression case
+    asks the same text (the greeting joined to it is no question anyone asks again)."""
+    bot = make_arbiter(db, "Front Desk AI", "front-desk-ai")
+    grant_right(db, model_id=bot.id, user=member[0])
+    db.add(ModelQA(model_id=bot.id, question="Where is the office?", answer="Main Street 1.", qa_type="T",
+                   added_by_user_id=member[0].id))
+    db.commit()
+    group_id = make_group(client, member[1], members=[bot.virtual_user_id or 0])
+    hello = post(client, member[1], group_id, "Hi")
+    fake_answering.answer = "We never close."
+    question = post(client, member[1], group_id, "@front-desk-ai What are your opening hours?")
+    process_arbiter_task(db, arbiter_task_id=jobs.jobs.pop()[1]["arbiter_task_id"])
+    assert fake_answering.calls[-1]["question"] == "What are your opening hours?"
+    more = ChatComment(group_id=group_id, user_id=bot.virtual_user_id, text="Even on holidays.")
+    db.add(more)
+    db.commit()
+    correction = post(client, member[1], group_id, "No, we open 9:00 to 17:00 on weekdays.")
+    selection = [hello["id"], question["id"], question["id"] + 1, more.id, correction["id"]]
+    response = _train(client, member[1], group_id, comment_ids=selection)
+    assert response.status_code == 201, response.text
+    assert response.json()["preference_pair_count"] == 1
+    corrected = "We open 9:00 to 17:00 on weekdays."
+    (case,) = db.scalars(select(ModelQA).where(ModelQA.is_regression.is_(True))).all()
+    assert (case.question, case.answer) == ("What are your opening hours?", corrected)
+
+    build = build_retrieval(db, inputs=take_snapshot(db, model=bot), embedder_name=DEFAULT_EMBEDDER)
+    assert build.evaluation.forgotten == []
+    assert build.artifact.memory.recall([case.question]) != [None]
+    result, _ = retrieve(build.artifact, "what are your opening hours")
+    assert (result.answer, result.from_memory) == (corrected, True)
+    assert "We never close." not in build.artifact.answers

@@ -5,9 +5,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
+from erpai.compilations.snapshot import take_snapshot
 from erpai.errors import InvalidInput
 from erpai.qas.io import ImportRejected
-from erpai.training.models import TrainingConversation
+from erpai.training.models import PreferencePair, TrainingConversation
 from erpai.training.schemas import MessageIn
 from erpai.training.service import create_conversation, import_conversations, snapshot_training_pairs
 from erpai.users.models import User
@@ -77,12 +78,42 @@ def test_snapshot_pairs_join_user_turns_and_skip_system(
         db, model_id=unrelated.id, messages=_messages(("user", "X"), ("assistant", "Y")), actor=admin[0]
     )
 
-    assert snapshot_training_pairs(db, model_ids=[model.id, child.id]) == [
+    turns = snapshot_training_pairs(db, model_ids=[model.id, child.id])
+    assert [(t.conversation_id, t.question, t.reply) for t in turns] == [
         (first.id, "I need leave.\nTwo days.", "Book it in the HR portal."),
         (second.id, "Q1", "A1\nA1 cont."),
         (second.id, "Q2", "A2"),
     ]
     assert snapshot_training_pairs(db, model_ids=[]) == []
+
+
+def test_a_stored_correction_of_a_several_message_turn_teaches_its_own_question(
+    db: Session, admin: tuple[User, dict[str, str]], model: AIModel
+) -> None:
+    """A conversation and pair as Train AI stores them (also before this was fixed): the pair names the last
+    question message and the last answer message; the build learns the correction for that question, while an
+    uncorrected turn keeps its messages joined."""
+    conversation = create_conversation(
+        db,
+        model_id=model.id,
+        messages=_messages(
+            ("user", "Hi"),
+            ("user", "What are your opening hours?"),
+            ("assistant", "We never close."),
+            ("assistant", "Even on holidays."),
+            ("user", "No, 9:00 to 17:00."),
+            ("user", "And parking?"),
+            ("assistant", "Behind the building."),
+        ),
+        actor=admin[0],
+    )
+    db.add(PreferencePair(training_conversation_id=conversation.id, prompt="What are your opening hours?",
+                          rejected_answer="Even on holidays.", corrected_answer="9:00 to 17:00."))
+    db.commit()
+    assert [(e.text, e.answer) for e in take_snapshot(db, model=model).training] == [
+        ("What are your opening hours?", "9:00 to 17:00."),
+        ("No, 9:00 to 17:00.\nAnd parking?", "Behind the building."),
+    ]
 
 
 def test_import_reports_every_bad_line_and_writes_nothing(

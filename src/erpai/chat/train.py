@@ -18,11 +18,11 @@ from erpai.chat.schemas import TrainRequest, TrainResult
 from erpai.chat.service import get_group, require_writer
 from erpai.errors import InvalidInput, NotFound
 from erpai.feedback.inbox import add_regression_case
-from erpai.limits import ANSWER_MAX, MESSAGE_MAX, PARTICIPANT_NAME_MAX, QUESTION_MAX
+from erpai.limits import ANSWER_MAX, MESSAGE_MAX, PARTICIPANT_NAME_MAX
 from erpai.permissions.service import require_train_model
 from erpai.training.models import Origin, PreferencePair
 from erpai.training.schemas import MessageIn
-from erpai.training.service import add_conversation
+from erpai.training.service import add_conversation, correction_question
 from erpai.users.models import User
 
 SYSTEM_USER = "System User"
@@ -78,7 +78,7 @@ def train_from_chat(session: Session, *, group_id: int, data: TrainRequest, acto
         add_regression_case(
             session,
             model_id=model.id,
-            question=pair["prompt"][:QUESTION_MAX],
+            question=correction_question(pair["prompt"]),  # the text the build remembers
             answer=pair["corrected_answer"][:ANSWER_MAX],
             actor=actor,
             notes=f"Correction from Train AI, chat group {group_id}",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from erpai.compilations.artifact import BuildArtifact, RowSource
 from erpai.compilations.embedding_cache import embed_with_cache
 from erpai.compilations.provider_embedder import resolve_embedder
-from erpai.compilations.snapshot import BuildInputs, Example
+from erpai.compilations.snapshot import CONVERSATION, BuildInputs, Example
 from erpai.errors import InvalidInput
 from erpai.learning.calibration import knowledge_text, negative_questions, small_parts
 from erpai.learning.head import IntentHead
@@ -20,7 +20,6 @@ from erpai.learning.memory import Memory, normalise
 from erpai.learning.metrics import quality_metrics
 
 Progress = Callable[[str, int, int], None]
-CONVERSATION = "training_conversation"
 UNKNOWN_ANSWER = -2  # a validation answer that no training answer matches: counted, not calibrated on
 
 

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import product
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erpai.ai_models.models import AIModel
 from erpai.ai_models.service import descendant_ids
+from erpai.limits import MESSAGE_MAX
 from erpai.qas.models import ModelQA, QAType
 from erpai.training.models import PreferencePair, TrainingConversation
-from erpai.training.service import snapshot_training_pairs
+from erpai.training.service import TrainingTurn, correction_question, snapshot_training_pairs
+
+CONVERSATION = "training_conversation"
+# (conversation, question message, rejected answer message) -> the Train AI pair that corrects it
+Corrections = dict[tuple[int, str, str], PreferencePair]
 
 
 @dataclass(frozen=True)
@@ -66,31 +72,53 @@ def _qas(session: Session, model_ids: list[int], qa_type: QAType) -> list[Exampl
     ]
 
 
-def _corrections(session: Session, model_ids: list[int]) -> dict[tuple[int, str, str], str]:
-    """(conversation, question, rejected answer) → the person's correction, from Train AI."""
+def _clip(text: str) -> str:
+    """A message as a training conversation stores it (Train AI cuts its messages to the limit)."""
+    return text[:MESSAGE_MAX].strip()
+
+
+def _corrections(session: Session, model_ids: list[int]) -> Corrections:
+    """The Train AI pairs of those models' conversations, by the messages they name (as stored)."""
     stmt = (
         select(PreferencePair)
         .join(TrainingConversation, TrainingConversation.id == PreferencePair.training_conversation_id)
         .where(TrainingConversation.model_id.in_(model_ids))
+        .order_by(PreferencePair.id)
     )
     return {
-        (p.training_conversation_id, p.prompt.strip(), p.rejected_answer.strip()): p.corrected_answer.strip()
+        (p.training_conversation_id, _clip(p.prompt), _clip(p.rejected_answer)): p
         for p in session.scalars(stmt)
     }
+
+
+def _correction(corrections: Corrections, turn: TrainingTurn) -> Example | None:
+    """What a corrected turn teaches: its pair's question (see ``correction_question``) with the correction.
+
+    A pair names one message of the turn and one of the reply (a person may post several messages before
+    the AI answers, and an AI may answer in several), so it is looked up message by message, the last first.
+    """
+    for question, reply in product(reversed(turn.questions), reversed(turn.replies)):
+        pair = corrections.get((turn.conversation_id, _clip(question), _clip(reply)))
+        if pair is not None:
+            text = correction_question(pair.prompt)
+            return Example(text, pair.corrected_answer.strip(), CONVERSATION, turn.conversation_id)
+    return None
 
 
 def conversation_pairs(session: Session, *, model_ids: list[int]) -> list[Example]:
     """Each user turn of the training conversations with the assistant reply that follows it.
 
-    Where a person corrected that reply (a Train AI preference pair), the correction is what is learnt.
+    Where a person corrected that reply (a Train AI preference pair), the correction is what is learnt, for
+    the question the correction answers: the same text its regression case asks.
     """
     corrections = _corrections(session, model_ids)
     examples = []
-    for conversation_id, question, reply in snapshot_training_pairs(session, model_ids=model_ids):
-        text, answer = question.strip(), reply.strip()
-        answer = corrections.get((conversation_id, text, answer), answer)
-        if text:
-            examples.append(Example(text, answer, "training_conversation", conversation_id))
+    for turn in snapshot_training_pairs(session, model_ids=model_ids):
+        corrected = _correction(corrections, turn)
+        if corrected is not None:
+            examples.append(corrected)
+        elif text := turn.question.strip():
+            examples.append(Example(text, turn.reply.strip(), CONVERSATION, turn.conversation_id))
     return examples
 
 

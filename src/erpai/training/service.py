@@ -4,6 +4,7 @@ the training pairs the compiler snapshots."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from erpai.audit.service import record_change
 from erpai.common import PageParams, fetch_page
 from erpai.db import utcnow
 from erpai.errors import Conflict, InvalidInput, NotFound
+from erpai.limits import QUESTION_MAX
 from erpai.permissions.service import (
     readable_conversations,
     require_edit_conversation,
@@ -275,12 +277,37 @@ def import_conversations(session: Session, *, model_id: int, content: str, actor
     return len(items)
 
 
-def snapshot_training_pairs(session: Session, *, model_ids: list[int]) -> list[tuple[int, str, str]]:
-    """(conversation id, user turn, assistant reply) for each user -> assistant turn of those models.
+@dataclass(frozen=True)
+class TrainingTurn:
+    """A user turn of a training conversation and the assistant reply to it, message by message."""
 
-    Consecutive user messages form one turn and consecutive assistant messages one reply (each
-    joined with a newline); system messages are skipped; a turn without a reply (or a reply
-    without a turn) is left out.
+    conversation_id: int
+    questions: tuple[str, ...]
+    replies: tuple[str, ...]
+
+    @property
+    def question(self) -> str:
+        return "\n".join(self.questions)
+
+    @property
+    def reply(self) -> str:
+        return "\n".join(self.replies)
+
+
+def correction_question(prompt: str) -> str:
+    """The question a Train AI correction (a preference pair) answers, one text wherever it is used: what a
+    build learns and remembers it as, and what its regression case asks. It is the pair's prompt, the last
+    message its asker posted before the AI answered (what the arbiter was asked), not the whole user turn:
+    a greeting or a remark posted before it is no part of the question a user asks again."""
+    return prompt.strip()[:QUESTION_MAX].strip()
+
+
+def snapshot_training_pairs(session: Session, *, model_ids: list[int]) -> list[TrainingTurn]:
+    """Each user -> assistant turn of those models' training conversations.
+
+    Consecutive user messages form one turn and consecutive assistant messages one reply (``question``
+    and ``reply`` join them with a newline); system messages are skipped; a turn without a reply (or a
+    reply without a turn) is left out.
     """
     if not model_ids:
         return []
@@ -291,7 +318,7 @@ def snapshot_training_pairs(session: Session, *, model_ids: list[int]) -> list[t
         .where(TrainingConversation.model_id.in_(model_ids))
         .order_by(msg.training_conversation_id, msg.message_no)
     )
-    pairs: list[tuple[int, str, str]] = []
+    turns: list[TrainingTurn] = []
     current: int | None = None
     user_turn: list[str] = []
     reply: list[str] = []
@@ -299,15 +326,15 @@ def snapshot_training_pairs(session: Session, *, model_ids: list[int]) -> list[t
         starts_turn = conversation_id != current or (role == ParticipantRole.USER.value and reply)
         if starts_turn:
             if current is not None and user_turn and reply:
-                pairs.append((current, "\n".join(user_turn), "\n".join(reply)))
+                turns.append(TrainingTurn(current, tuple(user_turn), tuple(reply)))
             current, user_turn, reply = conversation_id, [], []
         if role == ParticipantRole.USER.value:
             user_turn.append(text)
         elif role == ParticipantRole.ASSISTANT.value and user_turn:
             reply.append(text)
     if current is not None and user_turn and reply:
-        pairs.append((current, "\n".join(user_turn), "\n".join(reply)))
-    return pairs
+        turns.append(TrainingTurn(current, tuple(user_turn), tuple(reply)))
+    return turns
 
 
 def list_preference_pairs(session: Session, *, conversation_id: int) -> list[PreferencePair]:
