@@ -107,10 +107,11 @@ def make_engine(url: str, *, sqlite_begin: str = "BEGIN IMMEDIATE") -> Engine:
     Blocks of :func:`read_transactions` begin deferred (they only read)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
-        if path and path != ":memory:":
-            make_private_sqlite_file(Path(path))
+        database = Path(path) if path and path != ":memory:" else None
+        if database is not None:
+            make_private_sqlite_file(database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
-        gate = WriterGate(Path(path) if path and path != ":memory:" else None)
+        gate = WriterGate(database)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin(sqlite_begin, gate))
         event.listen(engine, "commit", gate.leave)

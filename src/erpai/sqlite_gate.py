@@ -1,4 +1,4 @@
-"""Writers of one SQLite file take turns in arrival order, across threads and processes.
+"""Writers of one SQLite file take turns, across threads and processes, without SQLite's sleeping busy wait.
 
 SQLite has one writer at a time. Whoever else wants to write waits in SQLite's busy handler, which polls
 with sleeps growing to 100 ms: under a stream of writes a waiter rarely looks at the right moment, while
@@ -9,8 +9,9 @@ replies lagged 7 s behind a burst of posts (``bench/chat_load.py``).
 :class:`WriterGate` is taken before ``BEGIN IMMEDIATE`` and given back at the transaction's commit or
 rollback: first a lock of the process (its threads queue there), then an exclusive ``flock`` on
 ``<database>.write-lock`` beside the database file (the processes: one waiter each, polling every
-millisecond). The kernel drops the ``flock`` of a killed process. A writer that cannot get its turn
-within ``SQLITE_BUSY_SECONDS`` fails as SQLite would ("database is locked").
+millisecond). Neither is strictly first come, first served, but no waiter sleeps through a free lock.
+The kernel drops the ``flock`` of a killed process. A writer that cannot get its turn within
+``SQLITE_BUSY_SECONDS`` fails as SQLite would ("database is locked").
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from erpai.compilations.snapshot import CONVERSATION, BuildInputs, Example
 from erpai.errors import InvalidInput
 from erpai.learning.calibration import knowledge_text, negative_questions, small_parts
 from erpai.learning.head import IntentHead
-from erpai.learning.memory import Memory, normalise
+from erpai.learning.memory import Memory
 from erpai.learning.metrics import quality_metrics
 
 Progress = Callable[[str, int, int], None]
@@ -123,14 +123,15 @@ def build_retrieval(
     n_in, n_held = len(in_scope), len(held_out)
     x_train, x_held = vectors[:n_in], vectors[n_in : n_in + n_held]
     # Negatives for the small-company confidence: the model's own out-of-scope Q&As + the shipped list.
-    x_negatives = vectors[n_in + len(inputs.validation) : len(vectors) - len(knowledge)]
+    knowledge_start = len(vectors) - len(knowledge)
+    x_negatives = vectors[n_in + len(inputs.validation) : knowledge_start]
 
     if progress:
         progress("training", 0, 1)
     mark = time.perf_counter()
     head = IntentHead.fit(
         x_train, _labels(in_scope, answer_index), embedder=embedder.name, negatives=x_negatives,
-        knowledge=vectors[len(vectors) - len(knowledge) :],
+        knowledge=vectors[knowledge_start:],
         knowledge_labels=np.array(knowledge, dtype=np.int64),
     )
     timings["fit_seconds"] = time.perf_counter() - mark
@@ -167,10 +168,9 @@ def build_retrieval(
 def _memory(inputs: BuildInputs) -> Memory:
     """The corrections (see :mod:`erpai.learning.memory`): training conversations, and training Q&As whose
     question is a regression case."""
-    corrected = {normalise(e.text) for e in inputs.validation if e.is_regression}
     return Memory.learn(
-        (e.text, bool(e.answer.strip()), e.source_type == CONVERSATION or normalise(e.text) in corrected)
-        for e in inputs.training
+        ((e.text, bool(e.answer.strip()), e.source_type == CONVERSATION) for e in inputs.training),
+        corrected=(e.text for e in inputs.validation if e.is_regression),
     )
 
 

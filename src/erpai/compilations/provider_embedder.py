@@ -68,8 +68,9 @@ def builtin_embedders_in_use(session: Session) -> list[str]:
     """The built-in encoders the providers' builds use (the default first), for warming up a process."""
     names = [DEFAULT_EMBEDDER]
     for provider in session.scalars(select(Provider)):
-        name = _config(provider).get("embedder")
-        if provider.kind == "local" or _config(provider).get("build_embeddings") is not True:
+        config = _config(provider)
+        if provider.kind == "local" or config.get("build_embeddings") is not True:
+            name = config.get("embedder")
             names.append(name if isinstance(name, str) and name in EMBEDDER_NAMES else DEFAULT_EMBEDDER)
     return list(dict.fromkeys(names))
 

@@ -286,20 +286,20 @@ def small_features(
     if version == 1:
         return _features_v1(X, train, labels, negatives, parts)
     space = space or company_space(train, labels, negatives, parts, version)
-    label, best, cols = _answer_features(X, labels, space)
+    label, best, cols = _answer_features(X, space)
     if version >= 4:        # the same answer's features in the space not centred (without the two counts)
         plain = plain or company_space(train, labels, negatives, parts, 2)
-        cols = np.hstack([cols, _answer_features(X, labels, plain, label)[2][:, :-2]])
+        cols = np.hstack([cols, _answer_features(X, plain, label)[2][:, :-2]])
     return label, best, cols
 
 
-def _answer_features(X: np.ndarray, labels: np.ndarray, space: CompanySpace, label: np.ndarray | None = None
+def _answer_features(X: np.ndarray, space: CompanySpace, label: np.ndarray | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(label, closest row of that answer, features) in ``space``; the best-scored answer unless ``label``."""
     parts = space.parts
     k = len(space.protos[0])
     rows = np.arange(len(X))
-    onehot = labels[None, :] == np.arange(k)[:, None]                       # (k, n)
+    onehot = space.labels[None, :] == np.arange(k)[:, None]                 # (k, n)
     counts = onehot.sum(axis=1)
     w = _weights(parts)
     q = _split(X, parts)

@@ -46,15 +46,17 @@ class Memory:
     rows: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def learn(cls, taught: Iterable[tuple[str, bool, bool]]) -> Memory:
+    def learn(cls, taught: Iterable[tuple[str, bool, bool]], corrected: Iterable[str] = ()) -> Memory:
         """From the build's training examples in build order, (question, answered, remembered): the
-        answered ones are the head's rows, numbered in that order; of the remembered ones, the last of each
-        key wins."""
+        answered ones are the head's rows, numbered in that order; an example is also remembered when its
+        question is one of ``corrected`` (regression cases); of the remembered ones, the last of each key
+        wins."""
+        keys = {normalise(question) for question in corrected}
         rows: dict[str, int] = {}
         row = 0
         for question, answered, remembered in taught:
             key = normalise(question)
-            if key and remembered:
+            if key and (remembered or key in keys):
                 rows[key] = row if answered else REFUSE
             row += int(answered)
         return cls(rows)
