@@ -267,3 +267,39 @@ def test_a_correction_after_several_messages_teaches_the_question_the_arbiter_wa
     result, _ = retrieve(build.artifact, "what are your opening hours")
     assert (result.answer, result.from_memory) == (corrected, True)
     assert "We never close." not in build.artifact.answers
+
+
+def test_system_lines_between_question_answer_and_correction_do_not_split_the_turn(
+    client: TestClient, db: Session, member: Member, jobs: RecordingBackend, fake_answering: FakeAnswering
+) -> None:
+    """A "joined the group" line between Jane's question and the arbiter's second reply, and another before
+    her correction: the pair is still recorded, and the next build learns the correction for her question."""
+    bot = make_arbiter(db, "Front Desk AI", "front-desk-ai")
+    grant_right(db, model_id=bot.id, user=member[0])
+    group_id = make_group(client, member[1], members=[bot.virtual_user_id or 0])
+    fake_answering.answer = "We never close."
+    question = post(client, member[1], group_id, "@front-desk-ai What are your opening hours?")
+    process_arbiter_task(db, arbiter_task_id=jobs.jobs.pop()[1]["arbiter_task_id"])
+    lines = [
+        ChatComment(group_id=group_id, user_id=member[0].id, text="Bob joined the group", is_system=True),
+        ChatComment(group_id=group_id, user_id=bot.virtual_user_id, text="Even on holidays."),
+        ChatComment(group_id=group_id, user_id=member[0].id, text="Notice: office move", is_system=True),
+    ]
+    for line in lines:  # one by one: ids in time order
+        db.add(line)
+        db.commit()
+    correction = post(client, member[1], group_id, "No, we open 9:00 to 17:00 on weekdays.")
+    selection = [question["id"], question["id"] + 1, *(line.id for line in lines), correction["id"]]
+    response = _train(client, member[1], group_id, comment_ids=selection)
+    assert response.status_code == 201, response.text
+    assert response.json()["preference_pair_count"] == 1
+    (pair,) = db.scalars(select(PreferencePair)).all()
+    corrected = "We open 9:00 to 17:00 on weekdays."
+    assert (pair.prompt, pair.rejected_answer, pair.corrected_answer) == (
+        "What are your opening hours?", "Even on holidays.", corrected)
+
+    inputs = take_snapshot(db, model=bot)
+    assert [(e.text, e.answer) for e in inputs.training] == [("What are your opening hours?", corrected)]
+    build = build_retrieval(db, inputs=inputs, embedder_name=DEFAULT_EMBEDDER)
+    result, _ = retrieve(build.artifact, "what are your opening hours")
+    assert (result.answer, result.from_memory) == (corrected, True)

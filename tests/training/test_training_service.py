@@ -149,3 +149,27 @@ def test_import_reports_every_bad_line_and_writes_nothing(
         == 1
     )
     assert db.scalar(count) == 1
+
+
+def test_a_chat_system_line_inside_a_turn_is_skipped(
+    db: Session, admin: tuple[User, dict[str, str]], model: AIModel
+) -> None:
+    """Train AI stores a chat's "Bob joined" line as the System User's user message: it neither starts a turn
+    between the AI's two replies nor joins the question, so the stored correction still applies."""
+    messages = [
+        MessageIn(role="user", name="Jane", content="What are your opening hours?"),
+        MessageIn(role="assistant", name="AI", content="We never close."),
+        MessageIn(role="user", name="System User", content="Bob joined the group"),
+        MessageIn(role="assistant", name="AI", content="Even on holidays."),
+        MessageIn(role="user", name="Jane", content="No, 9:00 to 17:00."),
+    ]
+    conversation = create_conversation(db, model_id=model.id, messages=messages, actor=admin[0])
+    assert [(t.question, t.reply) for t in snapshot_training_pairs(db, model_ids=[model.id])] == [
+        ("What are your opening hours?", "We never close.\nEven on holidays.")
+    ]
+    db.add(PreferencePair(training_conversation_id=conversation.id, prompt="What are your opening hours?",
+                          rejected_answer="Even on holidays.", corrected_answer="9:00 to 17:00."))
+    db.commit()
+    assert [(e.text, e.answer) for e in take_snapshot(db, model=model).training] == [
+        ("What are your opening hours?", "9:00 to 17:00.")
+    ]

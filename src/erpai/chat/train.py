@@ -20,12 +20,11 @@ from erpai.errors import InvalidInput, NotFound
 from erpai.feedback.inbox import add_regression_case
 from erpai.limits import ANSWER_MAX, MESSAGE_MAX, PARTICIPANT_NAME_MAX
 from erpai.permissions.service import require_train_model
-from erpai.training.models import Origin, PreferencePair
+from erpai.training.models import SYSTEM_PARTICIPANT, Origin, PreferencePair
 from erpai.training.schemas import MessageIn
 from erpai.training.service import add_conversation, correction_question
 from erpai.users.models import User
 
-SYSTEM_USER = "System User"
 USER, ASSISTANT = "user", "assistant"
 
 
@@ -149,7 +148,7 @@ def _turns(
         if c.user_id in arbiters:
             turns.append(Turn(ASSISTANT, arbiters[c.user_id].name, contents, c))
         else:
-            name = SYSTEM_USER if c.is_system else users[c.user_id].name
+            name = SYSTEM_PARTICIPANT if c.is_system else users[c.user_id].name
             turns.append(Turn(USER, name, contents, c))
     return turns
 
@@ -160,17 +159,18 @@ def preference_pairs(turns: Sequence[Turn]) -> list[dict[str, str]]:
     A thank-you or a follow-up question after the answer is no correction (see ``corrected_answer``).
     """
     pairs = []
+    turns = [t for t in turns if not t.comment.is_system]  # a "Bob joined" line between them changes nothing
     for index, turn in enumerate(turns):
         if turn.role != ASSISTANT or index + 1 >= len(turns):
             continue
         following = turns[index + 1]
-        if following.role != USER or following.comment.is_system:
+        if following.role != USER:
             continue
         correction = corrected_answer(following.contents)
         if correction is None:
             continue
         prompt = next(
-            (t.contents for t in reversed(turns[:index]) if t.role == USER and not t.comment.is_system),
+            (t.contents for t in reversed(turns[:index]) if t.role == USER),
             None,
         )
         if prompt is not None:

@@ -23,6 +23,10 @@ class ParticipantRole(StrEnum):
     ASSISTANT = "A"
 
 
+# A chat's system event line ("Bob joined") as Train AI stores it: role User, this name (domain.md §2.8).
+SYSTEM_PARTICIPANT = "System User"
+
+
 class TrainingConversation(AggregateRoot, Base):
     """One dialogue used as training data (domain.md §1.5)."""
 

@@ -22,6 +22,7 @@ from erpai.permissions.service import (
 )
 from erpai.training.io import parse_conversations
 from erpai.training.models import (
+    SYSTEM_PARTICIPANT,
     Origin,
     ParticipantRole,
     PreferencePair,
@@ -306,14 +307,15 @@ def snapshot_training_pairs(session: Session, *, model_ids: list[int]) -> list[T
     """Each user -> assistant turn of those models' training conversations.
 
     Consecutive user messages form one turn and consecutive assistant messages one reply (``question``
-    and ``reply`` join them with a newline); system messages are skipped; a turn without a reply (or a
-    reply without a turn) is left out.
+    and ``reply`` join them with a newline); system messages are skipped, also a chat's system event line
+    that Train AI stores as a user message of the "System User" (a "Bob joined" between a question and the
+    AI's reply must not split the turn); a turn without a reply (or a reply without a turn) is left out.
     """
     if not model_ids:
         return []
     msg = TrainingConversationMessage
     stmt = (
-        select(msg.training_conversation_id, msg.participant_role, msg.contents)
+        select(msg.training_conversation_id, msg.participant_role, msg.participant_name, msg.contents)
         .join(TrainingConversation, TrainingConversation.id == msg.training_conversation_id)
         .where(TrainingConversation.model_id.in_(model_ids))
         .order_by(msg.training_conversation_id, msg.message_no)
@@ -322,7 +324,9 @@ def snapshot_training_pairs(session: Session, *, model_ids: list[int]) -> list[T
     current: int | None = None
     user_turn: list[str] = []
     reply: list[str] = []
-    for conversation_id, role, text in session.execute(stmt):
+    for conversation_id, role, name, text in session.execute(stmt):
+        if role == ParticipantRole.USER.value and name == SYSTEM_PARTICIPANT:
+            continue
         starts_turn = conversation_id != current or (role == ParticipantRole.USER.value and reply)
         if starts_turn:
             if current is not None and user_turn and reply:
