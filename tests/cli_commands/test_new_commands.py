@@ -122,7 +122,9 @@ def test_notifications_hits_audit_and_build_assets(cli_db: str) -> None:
     with session_factory()() as session:
         for title in ("first", "second"):
             notify(session, user_id=1, notification_class="NT_TEST", title=title, message=title)
-        session.add(ModelHit(model_id=2, channel="openai", question="q?", answer=None, answered=False))
+        row = ModelHit(model_id=2, channel="openai", question="q?", answer=None, answered=False)
+        row.from_memory = True
+        session.add(row)
         session.commit()
     listed = cli_json("notification", "list", "--unread")
     assert [n["title"] for n in listed] == ["second", "first"]
@@ -132,7 +134,7 @@ def test_notifications_hits_audit_and_build_assets(cli_db: str) -> None:
     assert "not both" in cli_fails("notification", "read")
 
     (hit,) = cli_json("hits", "Support", "--unanswered")
-    assert (hit["channel"], hit["question"]) == ("openai", "q?")
+    assert (hit["channel"], hit["question"], hit["from_memory"]) == ("openai", "q?", True)
     assert cli_json("hits", "Support", "--answered") == []
     assert "admin" in cli_fails("--as", "jane", "hits", "Support")
     entries = cli_json("audit", "--entity", "model")

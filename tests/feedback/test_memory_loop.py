@@ -5,6 +5,7 @@ newest teaching winning over an older Q&A. On both databases."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -48,6 +49,29 @@ def _correct(client: TestClient, headers: dict[str, str], model_id: int, hit_id:
     return int(resolved.json()["training_qa_id"])
 
 
+def _history_tells_memory(
+    client: TestClient, headers: dict[str, str], model_id: int, remembered: set[int], other: int
+) -> None:
+    """The hit history, the review inbox and the ask page's history say which answers came from memory
+    (``remembered``: the hits answered or refused from memory; ``other``: one answered otherwise)."""
+    hits = client.get(f"/api/v1/models/{model_id}/hits", headers=headers).json()["items"]
+    assert {h["id"] for h in hits if h["from_memory"]} == remembered and len(hits) > len(remembered)
+    for hit_id in {*remembered, other}:
+        client.post(f"/api/v1/hits/{hit_id}/feedback", headers=headers, json={"rating": "down"})
+    items = client.get(f"/api/v1/models/{model_id}/inbox", headers=headers).json()["items"]
+    flagged = [i for i in items if i["latest_from_memory"]]
+    assert {i["hit_ids"][0] for i in flagged} == remembered and len(items) > len(flagged)
+    form = client.get("/sign-in")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert csrf is not None
+    token = headers["Authorization"].split(" ", 1)[1]
+    client.post("/sign-in", data={"token": token, "csrf_token": csrf.group(1), "next": "/"})
+    page = client.get(f"/models/{model_id}/ask")
+    assert page.status_code == 200 and page.text.count('<span class="tag">from memory</span>') == 2
+    review = client.get(f"/models/{model_id}/review")
+    assert review.status_code == 200 and review.text.count('<span class="tag">from memory</span>') == 2
+
+
 def test_a_corrected_question_is_answered_as_corrected(
     live_client: TestClient, live_session: Session
 ) -> None:
@@ -76,6 +100,8 @@ def test_a_corrected_question_is_answered_as_corrected(
     plain = _ask(live_client, headers, model.id, HR_QAS[0][0])  # a Q&A, not a correction: the head answers
     assert paraphrase["from_memory"] is False and plain["from_memory"] is False
     assert plain["answer"] == HR_QAS[0][1]
+    remembered = {again["hit_id"], refused["hit_id"]}
+    _history_tells_memory(live_client, headers, model.id, remembered, paraphrase["hit_id"])
 
     # Someone deactivates the learnt Q&A: the next build forgets the correction and is held back.
     live_session.execute(update(ModelQA).where(ModelQA.id == learnt).values(is_active=False))

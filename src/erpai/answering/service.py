@@ -170,6 +170,7 @@ def _finish(
         score=result.confidence,
         source_type=result.source_type,
         source_id=result.source_id,
+        from_memory=result.from_memory,
     )
     session.add(hit)
     if commit:

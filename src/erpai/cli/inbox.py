@@ -20,7 +20,7 @@ from erpai.notifications.schemas import NotificationRead
 
 notification_app = typer.Typer(help="Your notifications (finished compiles...).", no_args_is_help=True)
 NOTIFICATION_COLUMNS = ["id", "is_read", "title", "creation_time_utc"]
-HIT_COLUMNS = ["id", "time_utc", "channel", "answered", "score", "question", "answer"]
+HIT_COLUMNS = ["id", "time_utc", "channel", "answered", "score", "from_memory", "question", "answer"]
 AUDIT_COLUMNS = ["id", "time_utc", "user_id", "entity", "entity_id", "action", "changes"]
 
 

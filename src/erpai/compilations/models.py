@@ -121,6 +121,8 @@ class ModelHit(Base):
     score: Mapped[float] = mapped_column(default=0.0)
     source_type: Mapped[str | None] = mapped_column(String(32))
     source_id: Mapped[int | None]
+    # The answer came from the build's memory: a correction of this very question (AnswerResult.from_memory).
+    from_memory: Mapped[bool] = mapped_column(default=False)
     time_utc: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Thumbs up / down on the answer (feedback/service.py): by the user who asked or a trainer.
     feedback: Mapped[str | None] = mapped_column(String(8))

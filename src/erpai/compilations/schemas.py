@@ -54,6 +54,7 @@ class HitRead(ORMModel):
     score: float
     source_type: str | None
     source_id: int | None
+    from_memory: bool = False
     time_utc: UTCDateTime
     feedback: str | None = None
     feedback_reason: str | None = None

@@ -31,7 +31,7 @@ from erpai.users.models import User
 
 HIT_FIELDS = (
     "id", "time_utc", "model_id", "compilation_id", "user_id", "channel", "question", "answer", "answered",
-    "score", "source_type", "source_id", "feedback", "feedback_reason",
+    "score", "source_type", "source_id", "from_memory", "feedback", "feedback_reason",
 )  # fmt: skip
 BATCH = 1000
 

@@ -61,6 +61,7 @@ class _Group:
             hit_ids=[h.id for h in self.hits[:HIT_IDS_SHOWN]],
             latest_answer=latest.answer,
             latest_score=latest.score,
+            latest_from_memory=latest.from_memory,
             feedback_reasons=reasons[:REASONS_SHOWN],
             last_time_utc=latest.time_utc,
         )

@@ -41,6 +41,7 @@ class InboxItem(BaseModel):
     hit_ids: list[int]
     latest_answer: str | None
     latest_score: float
+    latest_from_memory: bool = False  # the latest answer was the build's memory of a correction
     feedback_reasons: list[str]
     last_time_utc: UTCDateTime
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 12:47:16.305118
+Create Date: 2026-12-02 15:56:49.362423
 """
 
 from collections.abc import Sequence
@@ -785,6 +785,7 @@ def upgrade() -> None:
         sa.Column("score", sa.Double(), nullable=False),
         sa.Column("source_type", sa.String(length=32), nullable=True),
         sa.Column("source_id", sa.Integer(), nullable=True),
+        sa.Column("from_memory", sa.Boolean(), nullable=False),
         sa.Column("time_utc", sa.DateTime(), nullable=False),
         sa.Column("feedback", sa.String(length=8), nullable=True),
         sa.Column("feedback_reason", sa.Text(), nullable=True),
