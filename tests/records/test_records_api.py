@@ -123,7 +123,7 @@ def test_import_is_all_or_nothing_with_row_errors(client: TestClient, admin: Aut
     assert client.get(f"{URL}/parties", headers=admin[1]).json()["total"] == 0
     good = bad.replace(",DE2,", "Initech,DE2,")
     done = client.post(f"{URL}/parties/import", params={"format": "csv"}, content=good, headers=admin[1])
-    assert done.json() == {"imported": 3}
+    assert done.json() == {"imported": 3, "warnings": []}
     jsonl = '{"name": {"en": "Chair"}, "unit": "pcs"}\n{"name": "Desk", "default_price": "x"}\n'
     rejected = client.post(
         f"{URL}/products/import", params={"format": "jsonl"}, content=jsonl, headers=admin[1]
@@ -133,7 +133,7 @@ def test_import_is_all_or_nothing_with_row_errors(client: TestClient, admin: Aut
     csv_ml = "name.en,name.de,unit\nChair,Stuhl,pcs\n"
     assert client.post(
         f"{URL}/products/import", params={"format": "csv"}, content=csv_ml, headers=admin[1]
-    ).json() == {"imported": 1}
+    ).json() == {"imported": 1, "warnings": []}
     item = client.get(f"{URL}/products", headers=admin[1]).json()["items"][0]
     assert item["name"] == {"en": "Chair", "de": "Stuhl"}
     companies = "name\nOur Co\nOur Co\n"

@@ -28,6 +28,8 @@ def _print(created: TodoCreated, as_json: bool) -> None:
         typer.echo(
             f"posted in chat group {todo['linked_chat_group_id']}; notified {len(created.notified_user_ids)}"
         )
+    for warning in created.warnings:
+        typer.echo(f"warning: {warning}")
 
 
 @todo_app.command("from-comment")

@@ -102,6 +102,8 @@ def ingest_command(
         f"imported: draft purchase invoice {done.purchase_invoice_id}, {supplier} {done.supplier_id}, "
         f"line from the {done.line_source.replace('_', ' ')}, original file {done.attachment_file_id}"
     )
+    for warning in done.warnings:
+        typer.echo(f"warning: {warning}")
 
 
 @lead_app.command("extract")

@@ -210,7 +210,7 @@ def import_file(
     with cli_session() as session:
         text = decode_text(path.read_bytes())
         try:
-            count = import_records(
+            done = import_records(
                 session,
                 kind=kind,
                 content=text,
@@ -221,4 +221,6 @@ def import_file(
             for error in exc.errors:
                 err_console.print(f"{path.name}: {error}", highlight=False, markup=False)
             raise fail(exc.message) from None
-        typer.echo(f"imported {count} {kind} record(s)")
+        typer.echo(f"imported {done.imported} {kind} record(s)")
+        for warning in done.warnings:
+            err_console.print(f"warning: {warning}", highlight=False, markup=False)

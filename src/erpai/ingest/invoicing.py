@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,7 +31,6 @@ from erpai.ingest.fields import InvoiceFields
 from erpai.ingest.names import normalise_company_name
 from erpai.ingest.parsers import compact_vat
 from erpai.records.models import EnterpriseCompany, Party, Product, PurchaseInvoice, PurchaseInvoiceLine
-from erpai.records.values import normalize_name
 from erpai.settings.service import get_int_setting
 
 ROUNDING = Decimal("0.01")
@@ -170,16 +169,15 @@ def chosen_supplier(session: Session, supplier_id: int) -> Party:
     return party
 
 
-def new_party(fields: InvoiceFields) -> Party:
-    """A supplier from the recognised data (the caller checked that there is a name)."""
-    name = (fields.supplier_name or "").strip()[:256]
-    return Party(
-        name=name,
-        normalized_name=normalize_name(name),
-        registration_number=(fields.supplier_registration or None) and fields.supplier_registration[:64],
-        vat_number=(fields.supplier_vat or None) and fields.supplier_vat[:64],
-        address=fields.supplier_address or None,
-    )
+def new_party_values(fields: InvoiceFields) -> dict[str, Any]:
+    """A new supplier's fields from the recognised data (the caller checked that there is a name)."""
+    values = {
+        "name": (fields.supplier_name or "").strip()[:256],
+        "registration_number": (fields.supplier_registration or None) and fields.supplier_registration[:64],
+        "vat_number": (fields.supplier_vat or None) and fields.supplier_vat[:64],
+        "address": fields.supplier_address or None,
+    }
+    return {name: value for name, value in values.items() if value}
 
 
 def check_duplicate(session: Session, *, company_id: int, supplier_id: int, number: str) -> None:
@@ -203,20 +201,19 @@ LineSource = Literal["previous_invoice", "default_service_product"]
 
 def mapped_lines(
     session: Session, *, supplier_id: int | None, net: Decimal
-) -> tuple[list[PurchaseInvoiceLine], LineSource]:
-    """The smart mapping: the previous single line reused with amount = net, else the service product
-    (``supplier_id`` None: a new supplier, no previous invoice)."""
+) -> tuple[list[dict[str, Any]], LineSource]:
+    """The smart mapping, the lines' fields: the previous single line reused with amount = net, else the
+    service product (``supplier_id`` None: a new supplier, no previous invoice)."""
     previous = _previous_single_line(session, supplier_id) if supplier_id is not None else None
     if previous is not None:
         quantity = previous.quantity
         price = (net / quantity).quantize(Decimal("0.0001")) if quantity else None
-        line = PurchaseInvoiceLine(
-            product_id=previous.product_id, quantity=quantity, unit_price=price, amount=net
-        )
+        line = {"product_id": previous.product_id, "quantity": quantity, "unit_price": price, "amount": net}
         return [line], "previous_invoice"
     product_id = _service_product(session)
-    line = PurchaseInvoiceLine(product_id=product_id, quantity=Decimal(1), unit_price=net, amount=net)
-    return [line], "default_service_product"
+    return [
+        {"product_id": product_id, "quantity": Decimal(1), "unit_price": net, "amount": net}
+    ], "default_service_product"
 
 
 def _previous_single_line(session: Session, supplier_id: int) -> PurchaseInvoiceLine | None:

@@ -84,6 +84,7 @@ class InvoiceConfirmed(BaseModel):
     new_supplier: bool = Field(description="The supplier was created by this import.")
     line_source: Literal["previous_invoice", "default_service_product"]
     attachment_file_id: Id
+    warnings: list[str] = Field(default_factory=list, description="AIWARNING messages of business rules.")
 
 
 class LeadFields(BaseModel):

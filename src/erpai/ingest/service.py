@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -31,7 +32,8 @@ from erpai.ingest.schemas import (
 )
 from erpai.limits import EMAIL_MAX, NAME_MAX, NOTES_MAX
 from erpai.providers.base import ProviderClient
-from erpai.records.models import Party, PurchaseInvoice
+from erpai.records.models import Party
+from erpai.records.service import Pending, RecordWrites
 from erpai.users.models import User
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one invoice file; a larger upload is answered 413
@@ -122,12 +124,19 @@ def confirm_invoice(
     session: Session, *, proposal_id: int, edits: InvoiceConfirm, actor: User
 ) -> InvoiceConfirmed:
     """The reviewed proposal becomes a draft purchase invoice with its supplier, line and original file,
-    in one transaction: any refused validation leaves nothing written. A proposal is confirmed once."""
+    in one transaction: any refused validation leaves nothing written. A proposal is confirmed once.
+
+    The new records are saved as any record (:class:`RecordWrites`): their business rules fire before
+    anything is written; AISET values are stored, a failed AIVALIDATE refuses the confirm (422, the
+    proposal stays proposed), AIWARNING messages come back in ``warnings``."""
     row = _own_proposal(session, proposal_id, actor)
     fields = _reviewed(row, edits)
+    if row.status != "proposed":
+        _already_confirmed(session, row.id)
     try:
+        booking = _plan(session, row, fields, edits)
         _claim(session, row)
-        confirmed = _book(session, row, fields, edits, actor)
+        confirmed = _book(session, row, booking, actor)
         session.commit()
     except BaseException:
         session.rollback()
@@ -160,30 +169,65 @@ def _claim(session: Session, row: IngestProposal) -> None:
     )
     if getattr(claimed, "rowcount", 0) != 1:
         session.rollback()
-        done = session.get(IngestProposal, row.id)
-        invoice = (
-            f" (purchase invoice {done.purchase_invoice_id})" if done and done.purchase_invoice_id else ""
-        )
-        raise Conflict(f"invoice proposal {row.id} was already confirmed{invoice}", field="proposal_id")
+        _already_confirmed(session, row.id)
 
 
-def _book(
-    session: Session, row: IngestProposal, fields: InvoiceFields, edits: InvoiceConfirm, actor: User
-) -> InvoiceConfirmed:
+def _already_confirmed(session: Session, proposal_id: int) -> NoReturn:
+    done = session.get(IngestProposal, proposal_id)
+    invoice = f" (purchase invoice {done.purchase_invoice_id})" if done and done.purchase_invoice_id else ""
+    raise Conflict(f"invoice proposal {proposal_id} was already confirmed{invoice}", field="proposal_id")
+
+
+@dataclass
+class _Booking:
+    """The checked records of a confirm (rules fired, nothing written yet)."""
+
+    writes: RecordWrites
+    invoice: Pending
+    new_supplier: Pending | None  # None: the invoice's supplier_id is an existing party
+    line_source: invoicing.LineSource
+
+
+def _plan(session: Session, row: IngestProposal, fields: InvoiceFields, edits: InvoiceConfirm) -> _Booking:
+    """The three validations, the supplier and the lines; then each new record's rules (AI calls)."""
     if edits.supplier_id is not None and edits.new_supplier:
         raise InvalidInput("give supplier_id or new_supplier, not both", field="supplier_id")
     invoicing.check_valid_invoice(fields, supplier_known=edits.supplier_id is not None)
     company = invoicing.current_enterprise_company(session)
     invoicing.check_recipient(company, fields)
-    supplier, created = _supplier(session, fields, edits)
+    supplier = _supplier(session, fields, edits)
     assert fields.number is not None and fields.net is not None
-    if not created:
+    if supplier is not None:
         invoicing.check_duplicate(
             session, company_id=company.id, supplier_id=supplier.id, number=fields.number
         )
     lines, source = invoicing.mapped_lines(
-        session, supplier_id=None if created else supplier.id, net=fields.net
+        session, supplier_id=supplier.id if supplier is not None else None, net=fields.net
     )
+    writes = RecordWrites(session)
+    created = (
+        writes.check(kind="parties", values=invoicing.new_party_values(fields)) if supplier is None else None
+    )
+    values = {
+        "enterprise_company_id": company.id,
+        "supplier_id": supplier.id if supplier is not None else None,
+        "document_number": fields.number,
+        "document_date": fields.issue_date,
+        "currency": fields.currency,
+        "net_amount": fields.net,
+        "vat_amount": fields.vat,
+        "total_amount": fields.total,
+        "state": "draft",
+        "attachment": row.filename,
+    }
+    links = {"supplier_id": created} if created is not None else None
+    invoice = writes.check(kind="purchase_invoices", values=values, links=links)
+    for line in lines:
+        writes.check(kind="purchase_invoice_lines", values=line, links={"purchase_invoice_id": invoice})
+    return _Booking(writes, invoice, created, source)
+
+
+def _book(session: Session, row: IngestProposal, booking: _Booking, actor: User) -> InvoiceConfirmed:
     stored = StoredFile(
         created_by_user_id=actor.id,
         filename=row.filename,
@@ -192,43 +236,30 @@ def _book(
         sha256=hashlib.sha256(row.file_data).hexdigest(),
         data=row.file_data,
     )
-    session.add_all([supplier, stored])
+    session.add(stored)
     session.flush()
-    invoice = PurchaseInvoice(
-        enterprise_company_id=company.id,
-        supplier_id=supplier.id,
-        document_number=fields.number,
-        document_date=fields.issue_date,
-        currency=fields.currency,
-        net_amount=fields.net,
-        vat_amount=fields.vat,
-        total_amount=fields.total,
-        state="draft",
-        attachment=row.filename or f"ingested file {stored.id}",
-        attachment_file_id=stored.id,
-    )
-    session.add(invoice)
-    session.flush()
-    for line in lines:
-        line.purchase_invoice_id = invoice.id
-    session.add_all(lines)
+    values = booking.invoice.values  # the original's fields: known once the file is stored
+    values["attachment_file_id"] = stored.id
+    values["attachment"] = values.get("attachment") or f"ingested file {stored.id}"
+    booking.writes.write()
+    invoice = booking.invoice.written
     row.purchase_invoice_id = invoice.id
     return InvoiceConfirmed(
         proposal_id=row.id,
         purchase_invoice_id=invoice.id,
-        supplier_id=supplier.id,
-        new_supplier=created,
-        line_source=source,
+        supplier_id=invoice.supplier_id,
+        new_supplier=booking.new_supplier is not None,
+        line_source=booking.line_source,
         attachment_file_id=stored.id,
+        warnings=[w.message for w in booking.writes.warnings],
     )
 
 
-def _supplier(session: Session, fields: InvoiceFields, edits: InvoiceConfirm) -> tuple[Party, bool]:
-    """The chosen party, else the matched one, else a new one (True: created by this import)."""
+def _supplier(session: Session, fields: InvoiceFields, edits: InvoiceConfirm) -> Party | None:
+    """The chosen party, else the matched one; None: a new one is created by this import."""
     if edits.supplier_id is not None:
-        return invoicing.chosen_supplier(session, edits.supplier_id), False
-    matched = None if edits.new_supplier else invoicing.match_supplier(session, fields)
-    return (matched, False) if matched is not None else (invoicing.new_party(fields), True)
+        return invoicing.chosen_supplier(session, edits.supplier_id)
+    return None if edits.new_supplier else invoicing.match_supplier(session, fields)
 
 
 def read_stored_file(session: Session, *, file_id: int, actor: User) -> StoredFile:

@@ -2,7 +2,8 @@
 
 Reuses the Q&A import machinery (row errors, format inference, JSONL lines). A multilanguage field takes one
 CSV column per language, ``name.en``, ``name.de`` (a plain ``name`` column is the first active language).
-Imports load master data from an ERP: they do not fire business rules.
+Each row is saved as any record: its business rules fire (AISET values are stored, a failed AIVALIDATE
+rejects the whole file naming the row, AIWARNING messages come back with the count).
 """
 
 from __future__ import annotations
@@ -11,14 +12,21 @@ import csv
 import io
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erpai.errors import Conflict, Forbidden, InvalidInput
 from erpai.qas.io import FIELD_SIZE_LIMIT, ImportRejected, RowError, load_json_object
+from erpai.qas.schemas import ImportResult
 from erpai.records.kinds import KindSpec, kind_spec
+from erpai.records.service import RecordWrites, RuleRefused
 from erpai.records.values import active_languages, clean_values
 from erpai.users.models import User
+
+
+class ImportedRecords(ImportResult):
+    warnings: list[str] = Field(default_factory=list, description="AIWARNING messages of business rules.")
 
 
 def parse_rows(spec: KindSpec, text: str, fmt: str) -> list[tuple[int, dict[str, Any]]]:
@@ -68,8 +76,11 @@ def _jsonl_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
-def import_records(session: Session, *, kind: str, content: str, fmt: str, actor: User | None) -> int:
-    """Validates every row first; writes all of them in one transaction, or none."""
+def import_records(
+    session: Session, *, kind: str, content: str, fmt: str, actor: User | None
+) -> ImportedRecords:
+    """Validates every row first; then the business rules fire on each row (an AIVALIDATE that fails
+    rejects the file, naming the row); writes all of them in one transaction, or none."""
     if actor is not None and not actor.is_admin:
         raise Forbidden("only admins import business records", field="user")
     spec = kind_spec(kind)
@@ -78,7 +89,8 @@ def import_records(session: Session, *, kind: str, content: str, fmt: str, actor
     languages = active_languages(session)
     errors: list[RowError] = []
     cleaned: list[dict[str, Any]] = []
-    for line, raw in parse_rows(spec, content, fmt):
+    rows = parse_rows(spec, content, fmt)
+    for line, raw in rows:
         try:
             cleaned.append(clean_values(spec, raw, languages=languages, partial=False))
         except InvalidInput as exc:
@@ -87,9 +99,15 @@ def import_records(session: Session, *, kind: str, content: str, fmt: str, actor
         raise ImportRejected(errors)
     if kind == "enterprise_companies":
         _check_unique_names(session, spec, cleaned)
-    session.add_all(spec.model(**values) for values in cleaned)
+    writes = RecordWrites(session)  # saved as any record: the business rules fire on each row
+    for line, raw in rows:
+        try:
+            writes.check(kind=kind, values=raw)
+        except RuleRefused as exc:
+            raise ImportRejected([RowError(line, exc.field, exc.message)]) from None
+    writes.write()
     session.commit()
-    return len(cleaned)
+    return ImportedRecords(imported=len(cleaned), warnings=[w.message for w in writes.warnings])
 
 
 def _check_unique_names(session: Session, spec: KindSpec, rows: list[dict[str, Any]]) -> None:

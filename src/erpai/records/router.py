@@ -8,9 +8,8 @@ from starlette.concurrency import run_in_threadpool
 from erpai.auth import CurrentUser, SessionDep
 from erpai.common import Id, Page, PageParams, error_responses, page_params
 from erpai.qas.router import IMPORT_RESPONSES, ImportFormat, read_import
-from erpai.qas.schemas import ImportResult
 from erpai.records import service
-from erpai.records.io import import_records
+from erpai.records.io import ImportedRecords, import_records
 from erpai.records.translation import TranslateRequest, TranslationRead, translate_field
 from erpai.routing import SessionReleasingRoute
 from erpai.rules.engine import Firing
@@ -81,7 +80,7 @@ def translate(
 
 @router.post(
     "/{kind}/import",
-    response_model=ImportResult,
+    response_model=ImportedRecords,
     responses=IMPORT_RESPONSES,
 )
 async def import_file(
@@ -90,10 +89,9 @@ async def import_file(
     session: SessionDep,
     user: CurrentUser,
     format: ImportFormat = None,
-) -> ImportResult:
+) -> ImportedRecords:
     """Parties, products, enterprise companies from CSV or JSONL (body or multipart `file`): all or none."""
     text, fmt = await read_import(request, format)
-    imported = await run_in_threadpool(
+    return await run_in_threadpool(
         lambda: import_records(session, kind=kind, content=text, fmt=fmt, actor=user)
     )
-    return ImportResult(imported=imported)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, cast, select
@@ -15,6 +16,7 @@ from erpai.limits import SEARCH_MAX
 from erpai.records.kinds import KINDS, KindSpec, kind_spec, snake_case
 from erpai.records.values import active_languages, clean_values, row_to_dict
 from erpai.rules.engine import Firing, fire, save_events
+from erpai.rules.schemas import RuleMessage
 from erpai.rules.service import log_runs
 from erpai.users.models import User
 
@@ -81,12 +83,86 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@dataclass
+class Pending:
+    """A record checked and its rules fired, not written yet (see :class:`RecordWrites`)."""
+
+    spec: KindSpec
+    row: Any | None  # the record updated; None: a new one
+    values: dict[str, Any]  # what is written: the cleaned values and the AISET answers
+    firing: Firing
+    links: dict[str, Pending]  # reference field -> the record of the same transaction it points to
+    written: Any = None  # the row, once written
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return row_to_dict(self.spec, self.written)
+
+
+class RecordWrites:
+    """Records saved in one transaction (one record, or an invoice with its new supplier and lines): each is
+    checked and its business rules fire (AI calls) before anything is written. An AIVALIDATE that fails
+    refuses them all: :class:`RuleRefused`, with the rule runs logged and nothing else written. AISET
+    answers are written with the record; ``warnings`` holds the AIWARNING messages. The caller commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.pending: list[Pending] = []
+
+    def check(
+        self,
+        *,
+        kind: str,
+        values: dict[str, Any],
+        record_id: int | None = None,
+        links: dict[str, Pending] | None = None,
+    ) -> Pending:
+        """``links``: reference fields filled with the id of a record checked before this one."""
+        pending = _prepare(self.session, kind=kind, values=values, record_id=record_id, links=links or {})
+        self.pending.append(pending)
+        if pending.firing.blocked:
+            self.session.rollback()
+            for earlier in self.pending:
+                log_runs(self.session, earlier.firing)
+            self.session.commit()
+            raise RuleRefused(pending.firing)
+        return pending
+
+    def write(self) -> None:
+        """Writes the checked records in order (flushed, with their rule runs; not committed)."""
+        todo = [pending for pending in self.pending if pending.written is None]
+        for pending in todo:
+            if pending.links:
+                self.session.flush()  # the records it points to get their ids
+            _place(self.session, pending)
+        self.session.flush()
+        for pending in todo:
+            for run in pending.firing.runs:
+                run.record_id = run.record_id or str(pending.written.id)
+            log_runs(self.session, pending.firing)
+
+    @property
+    def warnings(self) -> list[RuleMessage]:
+        return [w for pending in self.pending for w in pending.firing.warnings]
+
+
 def save_record(
     session: Session, *, kind: str, values: dict[str, Any], record_id: int | None = None
 ) -> tuple[dict[str, Any], Firing]:
     """Creates (``record_id`` None) or updates a record; rules fire first, AI calls before any write."""
+    writes = RecordWrites(session)
+    pending = writes.check(kind=kind, values=values, record_id=record_id)
+    writes.write()
+    session.commit()
+    return pending.record, pending.firing
+
+
+def _prepare(
+    session: Session, *, kind: str, values: dict[str, Any], record_id: int | None, links: dict[str, Pending]
+) -> Pending:
     spec = kind_spec(kind)
-    cleaned = clean_values(spec, values, languages=active_languages(session), partial=record_id is not None)
+    languages = active_languages(session)
+    cleaned = clean_values(spec, values, languages=languages, partial=record_id is not None, later=links)
     row = _row(session, spec, record_id) if record_id is not None else None
     current = row_to_dict(spec, row) if row is not None else {}
     changed = [name for name, value in cleaned.items() if row is None or getattr(row, name) != value]
@@ -99,23 +175,21 @@ def save_record(
         events=events,
         record=working,
         record_id=str(record_id) if record_id is not None else None,
-        related=lambda relation, name: _related(session, spec, working, relation, name),
+        related=lambda relation, name: _related(session, spec, working, relation, name, links),
     )
-    if firing.blocked:
-        log_runs(session, firing)
-        session.commit()
-        raise RuleRefused(firing)
-    target: Any = row if row is not None else spec.model()
-    for name, value in (cleaned | _fitted(spec, firing.set)).items():
+    return Pending(spec, row, cleaned | _fitted(spec, firing.set), firing, links)
+
+
+def _place(session: Session, pending: Pending) -> None:
+    target: Any = pending.row if pending.row is not None else pending.spec.model()
+    for name, value in pending.values.items():
         setattr(target, name, value)
-    if row is None:
+    for name, linked in pending.links.items():
+        assert linked.written is not None, f"{pending.spec.name}.{name}: its record is written first"
+        setattr(target, name, linked.written.id)
+    if pending.row is None:
         session.add(target)
-    session.flush()
-    for run in firing.runs:
-        run.record_id = run.record_id or str(target.id)
-    log_runs(session, firing)
-    session.commit()
-    return row_to_dict(spec, target), firing
+    pending.written = target
 
 
 def _fitted(spec: KindSpec, values: dict[str, str]) -> dict[str, str]:
@@ -138,8 +212,18 @@ def _check_refs(session: Session, spec: KindSpec, values: dict[str, Any]) -> Non
             )
 
 
-def _related(session: Session, spec: KindSpec, record: dict[str, Any], relation: str, name: str) -> Any:
+def _related(
+    session: Session,
+    spec: KindSpec,
+    record: dict[str, Any],
+    relation: str,
+    name: str,
+    links: dict[str, Pending],
+) -> Any:
+    """``{Supplier.Name}``: the referenced record's field (a linked record's checked value)."""
     field = next((f for f in spec.fields if f.relation == relation), None)
+    if field is not None and field.name in links:
+        return links[field.name].values.get(snake_case(name))
     if field is None or field.ref not in KINDS or record.get(field.name) is None:
         return None
     row = session.get(KINDS[field.ref].model, record[field.name])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -32,9 +33,10 @@ def normalize_name(name: str) -> str:
 
 
 def clean_values(
-    spec: KindSpec, raw: dict[str, Any], *, languages: list[str], partial: bool
+    spec: KindSpec, raw: dict[str, Any], *, languages: list[str], partial: bool, later: Collection[str] = ()
 ) -> dict[str, Any]:
-    """Checks ``raw`` against the kind's fields; ``partial`` for updates (missing fields stay)."""
+    """Checks ``raw`` against the kind's fields; ``partial`` for updates (missing fields stay); ``later``:
+    reference fields the caller fills once the record they point to is written (same transaction)."""
     if not isinstance(raw, dict):
         raise InvalidInput("the record must be a JSON object", field="record")
     known = {f.name: f for f in spec.fields if not f.derived}
@@ -48,7 +50,7 @@ def clean_values(
         if name in raw:
             values[name] = convert(field, raw[name], languages=languages)
         missing = values.get(name, None if partial else raw.get(name)) in (None, "", {})
-        if field.required and missing and (not partial or name in raw):
+        if field.required and missing and name not in later and (not partial or name in raw):
             raise InvalidInput(f"{name} is required", field=name)
     if spec.name == "parties" and values.get("name"):
         values["normalized_name"] = normalize_name(values["name"])

@@ -47,3 +47,4 @@ class TodoCreated(BaseModel):
     language: str = Field(description="The working language the AI wrote the title in.")
     system_comment_id: int | None = Field(description="The system line posted in the linked group.")
     notified_user_ids: list[int] = Field(description="Group members told about the new to-do.")
+    warnings: list[str] = Field(default_factory=list, description="AIWARNING messages of business rules.")

@@ -22,7 +22,7 @@ from erpai.notifications.models import Notification
 from erpai.notifications.service import notify
 from erpai.records.kinds import KINDS
 from erpai.records.models import Todo
-from erpai.records.values import row_to_dict
+from erpai.records.service import RecordWrites
 from erpai.todos.schemas import TodoCreated, TodoFromComment, TodoFromNotification
 from erpai.todos.titles import chat_client, working_language, write_title
 from erpai.users.models import User, UserType
@@ -105,25 +105,28 @@ def _create(
         client = chat_client(session)
         title = write_title(client, language=language, text=text, context=context)
     session.commit()  # end the read snapshot before writing (SQLite: a reader cannot become a writer)
-    todo = Todo(
-        title=title,
-        description=f"From {context}:\n{text}",
-        assigned_user_id=actor.id,
-        owner_user_id=actor.id,
-        linked_record=linked_record,
-        linked_chat_group_id=group.id if group is not None else None,
-        state="open",
-    )
-    session.add(todo)
-    session.flush()
+    values = {
+        "title": title,
+        "description": f"From {context}:\n{text}",
+        "assigned_user_id": actor.id,
+        "owner_user_id": actor.id,
+        "linked_record": linked_record,
+        "linked_chat_group_id": group.id if group is not None else None,
+        "state": "open",
+    }
+    writes = RecordWrites(session)  # saved as any record: its business rules fire first
+    pending = writes.check(kind="todos", values=values)
+    writes.write()
+    todo: Todo = pending.written
     comment_id, notified = _tell_group(session, group=group, todo=todo, actor=actor) if group else (None, [])
     session.commit()
     return TodoCreated(
-        todo=row_to_dict(KINDS["todos"], todo),
+        todo=pending.record,
         title_source="manual" if manual else "ai",
         language=language,
         system_comment_id=comment_id,
         notified_user_ids=notified,
+        warnings=[w.message for w in writes.warnings],
     )
 
 

@@ -21,7 +21,7 @@ from erpai.todos.service import create_todo_from_comment
 from erpai.users.service import find_user
 from erpai.web.deps import Web, WebDep
 from erpai.web.forms import form_values, read_form
-from erpai.web.render import is_htmx, page, parse_form, redirect, templates
+from erpai.web.render import is_htmx, page, parse_form, redirect, templates, with_warnings
 
 router = APIRouter(route_class=SessionReleasingRoute)
 LATEST = 50
@@ -162,8 +162,9 @@ async def create_todo_submit(group_id: int, comment_id: int, web: WebDep) -> Res
         web.session.rollback()
         status = 200 if is_htmx(web.request) else exc.status_code
         return page(web, "chat/_todo.html", {"error": exc.message}, status_code=status)
-    if not is_htmx(web.request):
-        return redirect(web, f"/chat/{group_id}")
+    if not is_htmx(web.request):  # the rules' warnings are shown with the new to-do
+        warned = with_warnings(f"/records/todos/{created.todo['id']}?saved=1", created.warnings)
+        return redirect(web, warned if created.warnings else f"/chat/{group_id}")
     return page(web, "chat/_todo.html", {"created": created})
 
 

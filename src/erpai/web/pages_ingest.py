@@ -19,7 +19,7 @@ from erpai.records.models import Party
 from erpai.routing import SessionReleasingRoute
 from erpai.web.deps import Web, WebDep
 from erpai.web.forms import form_values, read_form
-from erpai.web.render import form_error, page, parse_form, redirect
+from erpai.web.render import form_error, page, parse_form, redirect, with_warnings
 
 router = APIRouter(route_class=SessionReleasingRoute)
 MAX_PARTIES = 500  # in the dropdown (by name; the matched one is always there)
@@ -81,6 +81,7 @@ def _review(
         "parties": _parties(web, proposal.matched_supplier_id),
         "document_types": DOCUMENT_TYPES,
         "imported": web.request.query_params.get("imported") == "1",
+        "warnings": [w for w in web.request.query_params.get("warned", "").split("\n") if w],
     }
     if error is not None:
         return form_error(web, "ingest/review.html", context, error)
@@ -114,13 +115,13 @@ async def import_submit(proposal_id: int, web: WebDep) -> Response:
     proposal = service.read_invoice_proposal(web.session, proposal_id=proposal_id, actor=web.user)
     try:
         edits = _edits(values)
-        await run_in_threadpool(
+        done = await run_in_threadpool(
             lambda: service.confirm_invoice(web.session, proposal_id=proposal_id, edits=edits, actor=web.user)
         )
     except DomainError as exc:
         web.session.rollback()
         return _review(web, proposal, values, exc)
-    return redirect(web, f"/ingest/{proposal_id}?imported=1")
+    return redirect(web, with_warnings(f"/ingest/{proposal_id}?imported=1", done.warnings))
 
 
 @router.get("/ingest/files/{file_id}")

@@ -16,7 +16,7 @@ from erpai.ingest.service import check_size
 from erpai.routing import SessionReleasingRoute
 from erpai.web.deps import Web, WebDep
 from erpai.web.forms import form_values, read_form
-from erpai.web.render import page, parse_form, redirect
+from erpai.web.render import page, parse_form, redirect, with_warnings
 
 router = APIRouter(route_class=SessionReleasingRoute)
 FIELDS = ("first_name", "last_name", "email", "phone", "role", "company", "notes")
@@ -76,4 +76,4 @@ async def save_submit(web: WebDep) -> Response:
             "error_field": exc.field,
         }
         return page(web, TEMPLATE, context, status_code=exc.status_code)
-    return redirect(web, f"/records/leads/{saved.record['id']}?saved=1")
+    return redirect(web, with_warnings(f"/records/leads/{saved.record['id']}?saved=1", saved.warnings))

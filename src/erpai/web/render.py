@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -65,6 +65,12 @@ def redirect(web: Web, url: str) -> Response:
     if is_htmx(web.request):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
+
+
+def with_warnings(url: str, warnings: list[str]) -> str:
+    """``url`` (with a query) and the business rules' AIWARNING messages for the page it leads to."""
+    query = urlencode({"warned": "\n".join(warnings)})
+    return f"{url}&{query}" if warnings else url
 
 
 def parse_form(schema: type[S], data: Mapping[str, Any]) -> S:
