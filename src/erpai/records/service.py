@@ -15,7 +15,8 @@ from erpai.errors import Forbidden, InvalidInput, NotFound
 from erpai.limits import SEARCH_MAX
 from erpai.records.kinds import KINDS, KindSpec, kind_spec, snake_case
 from erpai.records.values import active_languages, clean_values, row_to_dict
-from erpai.rules.engine import Firing, fire, save_events
+from erpai.rules.engine import Firing, enabled_rules, fire, rules_for_events, save_events
+from erpai.rules.models import BusinessRule
 from erpai.rules.schemas import RuleMessage
 from erpai.rules.service import log_runs
 from erpai.users.models import User
@@ -108,6 +109,8 @@ class RecordWrites:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.pending: list[Pending] = []
+        self._languages: list[str] = []
+        self._rules: dict[str, list[BusinessRule]] = {}  # per kind: read once (an import checks many rows)
 
     def check(
         self,
@@ -118,7 +121,7 @@ class RecordWrites:
         links: dict[str, Pending] | None = None,
     ) -> Pending:
         """``links``: reference fields filled with the id of a record checked before this one."""
-        pending = _prepare(self.session, kind=kind, values=values, record_id=record_id, links=links or {})
+        pending = self._prepare(kind_spec(kind), values=values, record_id=record_id, links=links or {})
         self.pending.append(pending)
         if pending.firing.blocked:
             self.session.rollback()
@@ -145,6 +148,33 @@ class RecordWrites:
     def warnings(self) -> list[RuleMessage]:
         return [w for pending in self.pending for w in pending.firing.warnings]
 
+    def _prepare(
+        self, spec: KindSpec, *, values: dict[str, Any], record_id: int | None, links: dict[str, Pending]
+    ) -> Pending:
+        session = self.session
+        self._languages = self._languages or active_languages(session)
+        partial = record_id is not None
+        cleaned = clean_values(spec, values, languages=self._languages, partial=partial, later=links)
+        row = _row(session, spec, record_id) if record_id is not None else None
+        current = row_to_dict(spec, row) if row is not None else {}
+        changed = [name for name, value in cleaned.items() if row is None or getattr(row, name) != value]
+        _check_refs(session, spec, cleaned)
+        working = current | {k: (float(v) if hasattr(v, "is_finite") else v) for k, v in cleaned.items()}
+        filled = [name for name in changed if cleaned[name] not in (None, "")]
+        events = save_events(created=row is None, changed=filled)
+        if spec.name not in self._rules:
+            self._rules[spec.name] = enabled_rules(session, entity=spec.name)
+        firing = fire(
+            session,
+            entity=spec.name,
+            events=events,
+            record=working,
+            record_id=str(record_id) if record_id is not None else None,
+            related=lambda relation, name: _related(session, spec, working, relation, name, links),
+            rules=rules_for_events(self._rules[spec.name], events),
+        )
+        return Pending(spec, row, cleaned | _fitted(spec, firing.set), firing, links)
+
 
 def save_record(
     session: Session, *, kind: str, values: dict[str, Any], record_id: int | None = None
@@ -155,29 +185,6 @@ def save_record(
     writes.write()
     session.commit()
     return pending.record, pending.firing
-
-
-def _prepare(
-    session: Session, *, kind: str, values: dict[str, Any], record_id: int | None, links: dict[str, Pending]
-) -> Pending:
-    spec = kind_spec(kind)
-    languages = active_languages(session)
-    cleaned = clean_values(spec, values, languages=languages, partial=record_id is not None, later=links)
-    row = _row(session, spec, record_id) if record_id is not None else None
-    current = row_to_dict(spec, row) if row is not None else {}
-    changed = [name for name, value in cleaned.items() if row is None or getattr(row, name) != value]
-    _check_refs(session, spec, cleaned)
-    working = current | {k: (float(v) if hasattr(v, "is_finite") else v) for k, v in cleaned.items()}
-    events = save_events(created=row is None, changed=[n for n in changed if cleaned[n] not in (None, "")])
-    firing = fire(
-        session,
-        entity=spec.name,
-        events=events,
-        record=working,
-        record_id=str(record_id) if record_id is not None else None,
-        related=lambda relation, name: _related(session, spec, working, relation, name, links),
-    )
-    return Pending(spec, row, cleaned | _fitted(spec, firing.set), firing, links)
 
 
 def _place(session: Session, pending: Pending) -> None:

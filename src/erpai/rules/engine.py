@@ -46,11 +46,20 @@ def save_events(*, created: bool, changed: list[str]) -> set[EventKey]:
 
 
 def matching_rules(session: Session, *, entity: str, events: set[EventKey]) -> list[BusinessRule]:
-    rules = session.scalars(
+    return rules_for_events(enabled_rules(session, entity=entity), events)
+
+
+def enabled_rules(session: Session, *, entity: str) -> list[BusinessRule]:
+    stmt = (
         select(BusinessRule)
         .where(BusinessRule.entity == entity, BusinessRule.enabled.is_(True))
         .order_by(BusinessRule.id)
     )
+    return list(session.scalars(stmt))
+
+
+def rules_for_events(rules: list[BusinessRule], events: set[EventKey]) -> list[BusinessRule]:
+    """Those of ``rules`` that one of ``events`` triggers."""
     names = {(event, snake_case(attr) if attr else None) for event, attr in events}
     return [r for r in rules if (r.event, snake_case(r.attribute) if r.attribute else None) in names]
 
