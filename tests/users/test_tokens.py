@@ -6,15 +6,25 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from erpai.cli.main import app
 from erpai.db import utcnow
 from erpai.demo import fresh_admin_token
+from erpai.errors import Unauthorized
 from erpai.settings.service import set_setting
 from erpai.users.models import ApiToken, User
-from erpai.users.service import authenticate
+from erpai.users.schemas import UserCreate
+from erpai.users.service import (
+    authenticate,
+    authenticate_token,
+    check_token,
+    create_token,
+    create_user,
+    revoke_token,
+)
 
 Auth = tuple[User, dict[str, str]]
 runner = CliRunner()
@@ -142,3 +152,30 @@ def test_the_demo_admin_token_works(client: TestClient, db: Session, admin: Auth
     _, again = fresh_admin_token(db)  # running it again revokes the earlier demo token
     assert client.get("/api/v1/users/me", headers=_bearer(token)).status_code == 401
     assert client.get("/api/v1/models", headers=_bearer(again)).status_code == 200
+
+
+@pytest.mark.parametrize("change", ["revoke", "deactivate"])
+def test_a_session_holding_the_token_sees_a_revocation_made_elsewhere(
+    committed_engine: Engine, change: str
+) -> None:
+    """Token and user are read afresh on every check, never taken from what the session already holds."""
+    with Session(committed_engine, expire_on_commit=False) as setup:
+        user = create_user(setup, data=UserCreate(login="holder", name="Holder"), actor_id=None)
+        token_row, token = create_token(setup, user_id=user.id)
+        token_id, user_id = token_row.id, user.id
+    with Session(committed_engine, expire_on_commit=False) as holder:
+        held_token, held_user = authenticate_token(holder, token=token)
+        holder.commit()
+        assert check_token(holder, token_id=token_id) is held_user
+        holder.commit()
+        with Session(committed_engine) as other:
+            if change == "revoke":
+                revoke_token(other, user_id=user_id, token_id=token_id)
+            else:
+                other.get_one(User, user_id).is_active = False
+                other.commit()
+        with pytest.raises(Unauthorized):
+            authenticate_token(holder, token=token)
+        with pytest.raises(Unauthorized):
+            check_token(holder, token_id=token_id)
+        assert held_token.revoked_time_utc is not None or not held_user.is_active  # the held copies refreshed

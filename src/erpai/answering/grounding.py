@@ -41,15 +41,17 @@ def retrieve(
     """
     vector = (embedder or get_embedder(artifact.embedder)).embed([question])
     head = artifact.head
-    [prediction], [remembered] = artifact.predict(vector, [question])
+    sims = head.similarities(vector)  # once, for the prediction and the grounding matches
+    [prediction], [remembered] = artifact.predict(vector, [question], sims)
     if threshold is not None and not remembered:
         prediction.accepted = prediction.confidence >= threshold
     best = _source(artifact, prediction.neighbour, prediction.confidence)
     relevant = prediction.accepted or best.score >= MIN_MATCH_CONFIDENCE
     matches, labels = ([best] if relevant else []), {prediction.label}
-    for row, similarity in head.nearest(vector, top_k * 4):
+    nearest = head.nearest(vector, top_k * 4, sims)
+    confidences = head.confidence(np.array([similarity for _, similarity in nearest]))
+    for (row, _), confidence in zip(nearest, confidences.tolist(), strict=True):
         label = int(head.labels[row])
-        confidence = float(head.confidence(np.array([similarity]))[0])
         if len(matches) >= top_k or confidence < MIN_MATCH_CONFIDENCE:
             break
         if label not in labels:

@@ -112,13 +112,25 @@ def chat_model_for(session: Session, compilation_id: int | None, client: Provide
     return client.base_model
 
 
-def _plan(session: Session, *, model_id: int, question: str, context: Sequence[ContextMessage]) -> _Plan:
+def _plan(
+    session: Session,
+    *,
+    model_id: int,
+    question: str,
+    context: Sequence[ContextMessage],
+    actor: User | None = None,
+) -> _Plan:
+    """``actor``: who asks, checked for the use right (404 / 403 before a 422 on the question) in the read
+    transaction that loads the build."""
     from erpai.compilations.snapshot import system_message_chain
 
-    text = _validated(question)
+    text = _validated(question) if actor is None else question
     # Reads only (no SQLite write lock), and over before the question is embedded.
     with read_transactions(session):
         model = get_model(session, model_id=model_id)
+        if actor is not None:
+            require_use_model(session, user=actor, model_id=model_id)  # finds ``model`` in the session
+            text = _validated(question)
         build = load_active_build(session, model=model)
         embedder = resolve_embedder(session, build[1].embedder) if build else None
     result, matches = AnswerResult(answer=None, confidence=0.0, answered=False), list[Source]()
@@ -200,6 +212,11 @@ def answer_question(
     returns answered=False and answer=None. A provider failure raises :class:`ProviderError`.
     """
     plan = _plan(session, model_id=model_id, question=question, context=context or [])
+    return _answer(session, plan, channel=channel, user_id=user_id, commit=commit)
+
+
+def _answer(session: Session, plan: _Plan, *, channel: str, user_id: int | None, commit: bool = True
+            ) -> AnswerResult:
     answer = plan.result.answer or ""
     if plan.client is not None:
         session.commit()  # ends the read transaction: no database lock is held during the provider call
@@ -219,12 +236,10 @@ def ask(
     context: list[ContextMessage] | None = None,
     channel: str = "api",
 ) -> AnswerResult:
-    """A person asks (API, CLI): needs the use right on the model (403), then :func:`answer_question`."""
-    with read_transactions(session):
-        require_use_model(session, user=actor, model_id=model_id)
-    return answer_question(
-        session, model_id=model_id, question=question, context=context, channel=channel, user_id=actor.id
-    )
+    """A person asks (API, CLI): needs the use right on the model (403), then as :func:`answer_question`.
+    The right is checked in the read transaction that loads the build (one transaction, one model read)."""
+    plan = _plan(session, model_id=model_id, question=question, context=context or [], actor=actor)
+    return _answer(session, plan, channel=channel, user_id=actor.id)
 
 
 def ask_streaming(

@@ -40,10 +40,11 @@ class BuildArtifact:
     head: IntentHead
     memory: Memory = field(default_factory=Memory)
 
-    def predict(self, vectors: np.ndarray, texts: Sequence[str]) -> tuple[list[Prediction], list[bool]]:
+    def predict(self, vectors: np.ndarray, texts: Sequence[str], sims: np.ndarray | None = None
+                ) -> tuple[list[Prediction], list[bool]]:
         """The head's predictions for the embedded ``texts``, those the memory holds answered (or refused) as
-        taught; and which of them the memory decided."""
-        predictions = self.head.predict(vectors, texts)
+        taught; and which of them the memory decided (``sims``: the head's similarities of the vectors)."""
+        predictions = self.head.predict(vectors, texts, sims)
         recalled = self.memory.recall(texts)
         for prediction, row in zip(predictions, recalled, strict=True):
             if row == REFUSE:

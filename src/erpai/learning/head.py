@@ -200,11 +200,19 @@ class IntentHead:
         flat = H.transpose(1, 0, 2).reshape(H.shape[1], -1)
         return (flat / np.float32(np.sqrt(self.heads))).astype(np.float32)
 
-    def _scores(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(label, raw score, neighbour row) for each row of X."""
+    def similarities(self, X: np.ndarray) -> np.ndarray:
+        """Cosine of each row of X to every training row in the neighbour space, (m, n): computed once, it
+        serves both :meth:`predict` and :meth:`nearest` of the same questions."""
+        with _one_blas_thread() if len(np.atleast_2d(X)) <= 8 else contextlib.nullcontext():
+            sims: np.ndarray = self._features(_unit_rows(np.atleast_2d(X))) @ self.feats.T
+        return sims
+
+    def _scores(self, X: np.ndarray, sims: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(label, raw score, neighbour row) for each row of X (``sims``: their :meth:`similarities`)."""
         X = _unit_rows(np.atleast_2d(X))
-        F = self._features(X)
-        sims = F @ self.feats.T                                   # (m, n)
+        if sims is None:
+            sims = self._features(X) @ self.feats.T               # (m, n)
         if self.mode == "trained":
             H = project(X, self.W, self.heads)
             S = cosine_scores(H, self.C).mean(axis=0)             # (m, k), (m, k + 1) with a reject prototype
@@ -220,9 +228,10 @@ class IntentHead:
         neighbour = np.where(same, sims, -np.inf).argmax(axis=1)
         return label.astype(np.int64), score.astype(np.float32), neighbour.astype(np.int64)
 
-    def nearest(self, x: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The ``k`` training rows closest to one question, best first: (row, cosine in neighbour space)."""
-        sims = (self._features(_unit_rows(np.atleast_2d(x)[:1])) @ self.feats.T)[0]
+    def nearest(self, x: np.ndarray, k: int, sims: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The ``k`` training rows closest to one question, best first: (row, cosine in neighbour space);
+        ``sims``: its :meth:`similarities`, when already computed."""
+        sims = (self.similarities(np.atleast_2d(x)[:1]) if sims is None else np.atleast_2d(sims))[0]
         k = max(0, min(k, len(sims)))
         top = np.argpartition(-sims, k - 1)[:k] if 0 < k < len(sims) else np.arange(len(sims))[:k]
         top = top[np.argsort(-sims[top], kind="stable")]
@@ -231,12 +240,13 @@ class IntentHead:
     def _small(self) -> bool:
         return self.mode == "raw" and len(self.coef) > 0
 
-    def _confidences(self, X: np.ndarray, texts: Sequence[str] | None = None
+    def _confidences(self, X: np.ndarray, texts: Sequence[str] | None = None, sims: np.ndarray | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(label, calibrated confidence, neighbour row) for each row of X; ``texts``: the questions, so that
-        those not in English are scored without the English-only first part (when the embedder has one)."""
+        those not in English are scored without the English-only first part (when the embedder has one);
+        ``sims``: their :meth:`similarities`, when already computed."""
         if not self._small():
-            label, score, neighbour = self._scores(X)
+            label, score, neighbour = self._scores(X, sims)
             return label, self.confidence(score), neighbour
         X = _unit_rows(np.atleast_2d(X))
         rows = np.concatenate([self.feats, self.knowledge]) if len(self.knowledge) else self.feats
@@ -285,12 +295,14 @@ class IntentHead:
         p = self.params
         return _sigmoid((np.asarray(score, dtype=np.float32) - p.center) / p.temperature)
 
-    def predict(self, X: np.ndarray, texts: Sequence[str] | None = None) -> list[Prediction]:
-        """Predictions for embedded questions ``X``; pass their ``texts`` to score other languages right."""
+    def predict(self, X: np.ndarray, texts: Sequence[str] | None = None, sims: np.ndarray | None = None
+                ) -> list[Prediction]:
+        """Predictions for embedded questions ``X``; pass their ``texts`` to score other languages right, and
+        their :meth:`similarities` when already computed."""
         if len(X) == 0:
             return []
         with _one_blas_thread() if len(X) <= 8 else contextlib.nullcontext():
-            label, conf, neighbour = self._confidences(X, texts)
+            label, conf, neighbour = self._confidences(X, texts, sims)
         thr = self.params.threshold
         return [Prediction(int(lab), float(c), bool(c >= thr), int(nb))
                 for lab, c, nb in zip(label, conf, neighbour, strict=True)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from erpai.audit.service import record_change
@@ -191,11 +191,9 @@ def authenticate_token(session: Session, *, token: str) -> tuple[ApiToken, User]
     """The token's row and user; 401 when it is unknown, revoked, expired or its user inactive.
 
     Records the token's last use, but writes it at most once a minute."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None:
-        raise Unauthorized("invalid or revoked API token")
+    row, owner = _token_with_owner(session, ApiToken.token_hash == hash_token(token))
     now = utcnow()
-    user = _token_owner(session, row, now=now)
+    user = _token_owner(row, owner, now=now)
     if row.last_used_time_utc is None or now - row.last_used_time_utc >= LAST_USED_RESOLUTION:
         row.last_used_time_utc = now
     return row, user
@@ -204,18 +202,26 @@ def authenticate_token(session: Session, *, token: str) -> tuple[ApiToken, User]
 def check_token(session: Session, *, token_id: int) -> User:
     """Re-checks a token already accepted (long-lived streams): 401 once it is revoked or expired,
     or its user inactive."""
-    row = session.get(ApiToken, token_id, populate_existing=True)
-    if row is None:
+    row, owner = _token_with_owner(session, ApiToken.id == token_id)
+    return _token_owner(row, owner, now=utcnow())
+
+
+def _token_with_owner(session: Session, condition: ColumnElement[bool]) -> tuple[ApiToken, User | None]:
+    """The token row and its user, both read afresh (never an older copy of the session), in one query
+    (every request authenticates); 401 when there is no such token."""
+    stmt = select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id).where(condition)
+    found = session.execute(stmt.execution_options(populate_existing=True)).first()
+    if found is None:
         raise Unauthorized("invalid or revoked API token")
-    return _token_owner(session, row, now=utcnow())
+    row, owner = found
+    return row, owner
 
 
-def _token_owner(session: Session, row: ApiToken, *, now: datetime) -> User:
+def _token_owner(row: ApiToken, user: User | None, *, now: datetime) -> User:
     if row.revoked_time_utc is not None:
         raise Unauthorized("invalid or revoked API token")
     if row.expires_time_utc is not None and row.expires_time_utc <= now:
         raise Unauthorized("token expired")
-    user = session.get(User, row.user_id, populate_existing=True)
     if user is None or not user.is_active:
         raise Unauthorized("the token's user is inactive")
     if user.user_type != UserType.INTERNAL.value:
