@@ -9,11 +9,14 @@ trained together (one GEMM for all projections) from different random starts.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["TrainConfig", "cosine_scores", "project", "train_heads"]
+__all__ = ["TrainConfig", "cosine_scores", "one_blas_thread", "project", "small_data_config", "train_heads"]
 
 
 @dataclass(frozen=True)
@@ -120,3 +123,27 @@ def train_heads(X: np.ndarray, y: np.ndarray, k: int, cfg: TrainConfig,
             opt.step([dW, dC], float(lr))
             step += 1
     return W, C
+
+
+def small_data_config(cfg: TrainConfig, n: int) -> TrainConfig:
+    """Give small training sets enough optimiser steps (>= 150)."""
+    steps = cfg.epochs * -(-n // cfg.batch)
+    if steps >= 150:
+        return cfg
+    epochs = -(-150 // max(1, -(-n // cfg.batch)))
+    return TrainConfig(cfg.heads, cfg.dim, epochs, cfg.batch, cfg.lr, cfg.scale, cfg.margin)
+
+
+_controller: Any = None
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS to one thread (small queries: avoids latency tails on busy cores)."""
+    global _controller
+    try:
+        if _controller is None:
+            _controller = importlib.import_module("threadpoolctl").ThreadpoolController()
+        cm: contextlib.AbstractContextManager[Any] = _controller.limit(limits=1, user_api="blas")
+        return cm
+    except Exception:               # threadpoolctl missing or unusable: no limit
+        return contextlib.nullcontext()

@@ -24,21 +24,25 @@ on validation rows when there are enough, else stored defaults); ``accepted`` me
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from erpai.learning._train import TrainConfig, cosine_scores, project, train_heads
+from erpai.learning._train import (
+    TrainConfig,
+    cosine_scores,
+    one_blas_thread,
+    project,
+    small_data_config,
+    train_heads,
+)
 from erpai.learning.calibration import (
     FEATURES,
     OTHER_LANGUAGE,
     CompanySpace,
     company_space,
-    fit_logistic,
     looks_english,
     small_coefficients,
     small_confidence,
@@ -47,6 +51,7 @@ from erpai.learning.calibration import (
     small_parts,
     small_threshold,
 )
+from erpai.learning.thresholds import DEFAULT_TEMPERATURE, choose_threshold, platt
 
 __all__ = ["DEFAULT_RAW_THRESHOLDS", "IntentHead", "Prediction", "TrainConfig"]
 
@@ -62,7 +67,6 @@ DEFAULT_RAW_THRESHOLDS: dict[str, float] = {
     "": 0.40, "minilm8-muse-char": 0.355, "minilm-muse-char": 0.355, "muse-char": 0.375, "minilm-muse": 0.405,
     "muse": 0.46, "minilm": 0.39, "e5-small": 0.87, "minilm-e5": 0.625, "char": 0.355,
 }
-DEFAULT_TEMPERATURE = 0.04
 #: Weight of the reject-prototype cosine in the trained-mode score with >= REJECT_FULL_ROWS training rows
 #: per answer, scaled down linearly below (CLINC150: 150 answers x 100 rows best at 0.2-0.3; companies
 #: simulated from it with 10-20 rows per answer best at 0-0.1, 50 rows at 0.1-0.2).
@@ -168,10 +172,10 @@ class IntentHead:
             targets = np.concatenate([y, np.full(len(negatives), k, np.int64)])
             classes = k + 1
         cfg = config or TrainConfig()
-        cfg = _small_data_config(cfg, len(targets))
+        cfg = small_data_config(cfg, len(targets))
         # One BLAS thread: the many small GEMMs of training lose far more to thread hand-offs than they
         # gain (8x slower with 2 OpenBLAS threads on a busy 2-core machine); the encoders run meanwhile.
-        with _one_blas_thread():
+        with one_blas_thread():
             W, C = train_heads(rows, targets, classes, cfg, seed=seed)
         head = cls("trained", y, np.zeros((0, 0), np.float32), k, W=W, C=C,
                    params=_Params(DEFAULT_TRAINED_THRESHOLD),
@@ -203,7 +207,7 @@ class IntentHead:
     def similarities(self, X: np.ndarray) -> np.ndarray:
         """Cosine of each row of X to every training row in the neighbour space, (m, n): computed once, it
         serves both :meth:`predict` and :meth:`nearest` of the same questions."""
-        with _one_blas_thread() if len(np.atleast_2d(X)) <= 8 else contextlib.nullcontext():
+        with one_blas_thread() if len(np.atleast_2d(X)) <= 8 else contextlib.nullcontext():
             sims: np.ndarray = self._features(_unit_rows(np.atleast_2d(X))) @ self.feats.T
         return sims
 
@@ -301,7 +305,7 @@ class IntentHead:
         their :meth:`similarities` when already computed."""
         if len(X) == 0:
             return []
-        with _one_blas_thread() if len(X) <= 8 else contextlib.nullcontext():
+        with one_blas_thread() if len(X) <= 8 else contextlib.nullcontext():
             label, conf, neighbour = self._confidences(X, texts, sims)
         thr = self.params.threshold
         return [Prediction(int(lab), float(c), bool(c >= thr), int(nb))
@@ -327,13 +331,13 @@ class IntentHead:
         label, score, _ = self._scores(X)
         good = (y >= 0) & (label == y)
         n_in, n_out = int((y >= 0).sum()), int((y < 0).sum())
-        raw = _choose_threshold(score, good, y >= 0, oos_recall_floor)
+        raw = choose_threshold(score, good, y >= 0, oos_recall_floor)
         if raw is not None and n_out == 0:
             raw = min(raw, self.params.center)
         if raw is None:
             return self._report(float("nan"), len(y))
         if n_in >= 20 and n_out >= 5:
-            self.params.center, self.params.temperature = _platt(score, good, raw)
+            self.params.center, self.params.temperature = platt(score, good, raw)
         else:
             self.params.center = raw
         self.params.threshold = float(self.confidence(np.array([raw]))[0])
@@ -345,7 +349,7 @@ class IntentHead:
         label, conf, _ = self._confidences(X)
         good = (y >= 0) & (label == y)
         if int((y >= 0).sum()) >= 20 and int((y < 0).sum()) >= 20:
-            chosen = _choose_threshold(conf, good, y >= 0, floor)
+            chosen = choose_threshold(conf, good, y >= 0, floor)
             if chosen is not None:
                 self.params.threshold = chosen
         return self._report(self.params.threshold, len(y), conf, good, y)
@@ -402,59 +406,5 @@ class IntentHead:
             return head
 
 
-_controller: Any = None
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
-    """Limit BLAS to one thread (small queries: avoids latency tails on busy cores)."""
-    global _controller
-    try:
-        if _controller is None:
-            _controller = importlib.import_module("threadpoolctl").ThreadpoolController()
-        cm: contextlib.AbstractContextManager[Any] = _controller.limit(limits=1, user_api="blas")
-        return cm
-    except Exception:               # threadpoolctl missing or unusable: no limit
-        return contextlib.nullcontext()
-
-
 def _reject_weight(rows: int, answers: int) -> float:
     return REJECT_WEIGHT * min(1.0, rows / (answers * REJECT_FULL_ROWS))
-
-
-def _small_data_config(cfg: TrainConfig, n: int) -> TrainConfig:
-    """Give small training sets enough optimiser steps (>= 150)."""
-    steps = cfg.epochs * -(-n // cfg.batch)
-    if steps >= 150:
-        return cfg
-    epochs = -(-150 // max(1, -(-n // cfg.batch)))
-    return TrainConfig(cfg.heads, cfg.dim, epochs, cfg.batch, cfg.lr, cfg.scale, cfg.margin)
-
-
-def _choose_threshold(score: np.ndarray, good: np.ndarray, ins: np.ndarray,
-                      floor: float) -> float | None:
-    n_in, n_out = int(ins.sum()), int((~ins).sum())
-    if n_in >= 20 and n_out >= 20:
-        return float(np.quantile(score[~ins], floor))
-    if n_in >= 3 and n_out >= 3:
-        cands = np.unique(score)
-        mids = np.concatenate([cands[:1] - 1e-3, (cands[1:] + cands[:-1]) / 2, cands[-1:] + 1e-3])
-        acc = [(np.mean(good[ins] & (score[ins] >= t)) + np.mean(score[~ins] < t)) / 2 for t in mids]
-        best = np.flatnonzero(np.isclose(acc, np.max(acc)))
-        return float(np.median(mids[best]))
-    if n_in >= 5 and n_out == 0 and good.any():
-        return float(np.quantile(score[good], 0.1))
-    return None
-
-
-def _platt(score: np.ndarray, good: np.ndarray, raw: float) -> tuple[float, float]:
-    """Fit P(good | score) = sigmoid(a * score + b) (logistic regression on the standardised score, which
-    Newton's method solves from zero without overshooting); returns (centre, temperature)."""
-    x = score.astype(np.float64)
-    mean, std = float(x.mean()), float(x.std())
-    if not std > 0:
-        return raw, DEFAULT_TEMPERATURE
-    b, w = (float(v) for v in fit_logistic(((x - mean) / std)[:, None], good))
-    a = w / std
-    if not np.isfinite(a) or a <= 1.0:
-        return raw, DEFAULT_TEMPERATURE
-    return float(mean - b / a), float(1.0 / a)
