@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from erpai.ai_models.models import AIModel
+from erpai.answering.service import ask_streaming
 from erpai.db import read_transactions
 from erpai.users.models import User
 
@@ -56,3 +58,38 @@ def test_a_failing_read_block_leaves_no_transaction_open(committed_engine: Engin
             raise LookupError("not found")
         assert not session.in_transaction()
         assert session.execution_options == {}
+
+
+def test_a_streamed_ask_waits_for_no_writer_before_its_answer(committed_engine: Engine) -> None:
+    """The streamed ask checks the use right and loads the build in read blocks: while another session holds
+    the write lock, it gets as far as its events without waiting (only recording the hit writes)."""
+    with Session(committed_engine) as setup:
+        admin = User(login="stream-admin", name="A", is_admin=True)
+        model = AIModel(name="Stream desk")
+        setup.add_all([admin, model])
+        setup.commit()
+        admin_id, model_id = admin.id, model.id
+    writer = Session(committed_engine)
+    writer.add(User(login="writer-holds-the-lock-2", name="W"))
+    writer.flush()  # SQLite: BEGIN IMMEDIATE taken, not committed
+    planned: list[bool] = []
+
+    def stream() -> None:
+        with Session(committed_engine, expire_on_commit=False) as session:  # as the app's sessions
+            with read_transactions(session):
+                actor = session.get(User, admin_id)
+            assert actor is not None
+            ask_streaming(session, actor=actor, model_id=model_id, question="Are you open on Sundays?")
+            planned.append(True)
+            session.rollback()
+
+    thread = threading.Thread(target=stream, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    try:
+        assert not thread.is_alive(), "the streamed ask waited for the writer's lock"
+        assert planned == [True]
+    finally:
+        writer.rollback()
+        writer.close()
+        thread.join(timeout=40)

@@ -251,11 +251,10 @@ def ask_streaming(
     context: list[ContextMessage] | None = None,
     channel: str = "api",
 ) -> Iterator[Event]:
-    """Like :func:`ask`, as the events of :func:`stream_answer`."""
-    require_use_model(session, user=actor, model_id=model_id)
-    return stream_answer(
-        session, model_id=model_id, question=question, context=context, channel=channel, user_id=actor.id
-    )
+    """Like :func:`ask`, as the events of :func:`stream_answer` (the use right checked in the read transaction
+    that loads the build, as :func:`ask` does)."""
+    plan = _plan(session, model_id=model_id, question=question, context=context or [], actor=actor)
+    return _stream(session, plan, channel=channel, user_id=actor.id)
 
 
 def stream_answer(
@@ -273,6 +272,10 @@ def stream_answer(
     after that becomes an ``error`` event. The hit is recorded when the stream completes.
     """
     plan = _plan(session, model_id=model_id, question=question, context=context or [])
+    return _stream(session, plan, channel=channel, user_id=user_id)
+
+
+def _stream(session: Session, plan: _Plan, *, channel: str, user_id: int | None) -> Iterator[Event]:
     deltas: Iterator[str] = iter([plan.result.answer] if plan.result.answer else [])
     if plan.client is not None:
         session.commit()  # no database lock is held while the provider streams
