@@ -55,10 +55,10 @@ def test_a_failing_endpoint_is_not_committed(engine: Engine) -> None:
         session.rollback()
 
 
-def test_the_request_session_is_closed_on_the_event_loop_and_a_failed_one_rolled_back(
+def test_the_request_session_is_closed_and_a_failed_one_rolled_back(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``get_session`` (async): the session of a request that ended its transaction is closed as is; one
+    """``get_session``: the session of a request that ended its transaction is closed as is; one
     left in a transaction by a failing endpoint is rolled back and its connection given back."""
     opened: list[Session] = []
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import anyio
-import anyio.to_thread
 from sqlalchemy import DateTime, Engine, MetaData, String, Text, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 
@@ -151,22 +149,13 @@ def _session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-async def get_session() -> AsyncIterator[Session]:
-    """FastAPI dependency: one session per request; services commit their own transaction.
-
-    On the event loop, not in a worker thread: a session connects only when first used, and the endpoint
-    has ended its transaction (``erpai.routing``) before the session is closed, so neither step does I/O
-    (two thread hand-offs per request fewer). A session still in a transaction (the endpoint failed) is
-    rolled back in a worker thread, shielded so that a client hanging up cannot leave it open."""
+def get_session() -> Iterator[Session]:
+    """FastAPI dependency: one session per request; services commit their own transaction."""
     session = session_factory()()
     try:
         yield session
     finally:
-        if session.in_transaction():
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(session.close)
-        else:
-            session.close()
+        session.close()
 
 
 SessionOpener = Callable[[], AbstractContextManager[Session]]
